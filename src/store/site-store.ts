@@ -1,0 +1,268 @@
+/**
+ * The site store port: everything a site keeps, owned by the core. Adapters (sqlite/, later
+ * postgres/) implement it; nothing outside an adapter imports a database library.
+ *
+ * Every method is atomic: it either fully happens or not at all. Methods that write catalog data and
+ * sync bookkeeping together (putRevisions with a state patch) do so in one transaction, so anchors
+ * never run ahead of the data they describe.
+ */
+import type { CategoryType, StoredRevision, UpdateIdentity, UpdateType } from '../catalog/model.ts';
+import { SupsyncError } from '../shared/errors.ts';
+import type { SupSettings } from '../site/settings.ts';
+
+export interface StoreCapabilities {
+  /** More than one process may write at the same time (PostgreSQL), or only one (SQLite). */
+  readonly concurrentWriters: boolean;
+}
+
+/** Per-upstream sync bookkeeping (anchors, cookie, the subscription the anchors belong to). */
+export interface SyncState {
+  readonly upstreamUrl: string;
+  readonly configAnchor?: string;
+  readonly categoryAnchor?: string;
+  readonly updateAnchor?: string;
+  /** Product / classification ids that were in the filter when `updateAnchor` was taken (for per-id Delta). */
+  readonly anchorProducts?: readonly string[];
+  readonly anchorClassifications?: readonly string[];
+  /** Fingerprint of the settings that make a delta escalate to full when they change. */
+  readonly fingerprint?: string;
+  /** The upstream's GetConfigData answer, as JSON. */
+  readonly serverConfig?: unknown;
+  readonly lastFullSyncAt?: string;
+  readonly lastSuccessAt?: string;
+}
+
+/** A partial update of SyncState; `null` clears a field. */
+export type SyncStatePatch = { readonly [K in keyof Omit<SyncState, 'upstreamUrl'>]?: SyncState[K] | null };
+
+/** What the store knows about one stored revision when asked to check it. */
+export type RevisionCheck = 'ok' | 'damaged';
+
+/** Catalog-wide state of an update as the site sees it (SMS_SoftwareUpdate-like). */
+export interface UpdateSummary {
+  readonly updateId: string;
+  readonly revisionNumber: number;
+  readonly updateType: UpdateType;
+  readonly title: string;
+  readonly description?: string;
+  readonly kbArticleIds: readonly string[];
+  readonly bulletinIds: readonly string[];
+  readonly msrcSeverity?: string;
+  readonly productIds: readonly string[];
+  readonly classificationIds: readonly string[];
+  /** Creation date of the first revision seen (DatePosted). */
+  readonly datePosted: string;
+  /** Creation date of the latest revision (DateRevised). */
+  readonly dateRevised: string;
+  readonly isBundle: boolean;
+  readonly isSuperseded: boolean;
+  readonly supersededBy: readonly string[];
+  readonly isExpired: boolean;
+  readonly expiredAt?: string;
+  readonly isDeployed: boolean;
+  readonly isFeatureUpdate: boolean;
+  readonly publicationState: string;
+}
+
+/** An update superseded by another stored update. */
+export interface SupersedenceEdge {
+  readonly supersededId: string;
+  readonly supersedingId: string;
+  /** Creation date (ISO) of the superseding update's latest revision. */
+  readonly supersedingCreated: string;
+  readonly supersededIsFeature: boolean;
+}
+
+export interface CategorySummary {
+  readonly categoryId: string;
+  readonly revisionNumber: number;
+  readonly categoryType?: CategoryType;
+  readonly title: string;
+  readonly parentId?: string;
+}
+
+export interface UpdateQuery {
+  readonly productId?: string;
+  readonly classificationId?: string;
+  readonly kbArticleId?: string;
+  readonly severity?: string;
+  readonly isSuperseded?: boolean;
+  readonly isExpired?: boolean;
+  readonly isDeployed?: boolean;
+  readonly text?: string;
+  readonly postedFrom?: string;
+  readonly postedTo?: string;
+  readonly revisedFrom?: string;
+  readonly revisedTo?: string;
+  readonly offset?: number;
+  readonly limit?: number;
+}
+
+/** Query for serving revisions to a downstream server (GetRevisionIdList semantics). */
+export interface RevisionListQuery {
+  /** true: categories and detectoids; false: software and driver updates. */
+  readonly config: boolean;
+  /** Only revisions whose change sequence is greater than this (undefined: all). */
+  readonly sinceSeq?: number;
+  /** Update list only: product ids with their Delta flag (Delta=false ignores sinceSeq for that id). */
+  readonly products?: readonly { readonly id: string; readonly delta: boolean }[];
+  readonly classifications?: readonly { readonly id: string; readonly delta: boolean }[];
+}
+
+export type SyncKind = 'full' | 'delta';
+export type SyncTrigger = 'schedule' | 'manual' | 'api' | 'cli' | 'parent' | 'retry' | 'startup';
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Counts per phase, as shown in history and the wsyncmgr log. */
+export interface PhaseCounts {
+  readonly listed: number;
+  readonly downloaded: number;
+  readonly repaired: number;
+  readonly expired: number;
+  readonly removed: number;
+  readonly failed: number;
+}
+
+export interface SyncRunRecord {
+  readonly id: number;
+  readonly kind: SyncKind;
+  readonly reason: string;
+  readonly trigger: SyncTrigger;
+  readonly requestedBy?: string;
+  readonly state: RunState;
+  readonly queuedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly categories?: PhaseCounts;
+  readonly updates?: PhaseCounts;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly catalogVersion?: number;
+  readonly upstreamUrl: string;
+}
+
+export type SyncRunPatch = Partial<Omit<SyncRunRecord, 'id' | 'queuedAt'>>;
+
+/** A ConfigMgr-style status message (6701 started … 6703 failed). */
+export interface StatusMessage {
+  readonly id: number;
+  readonly runId?: number;
+  readonly messageId: number;
+  readonly severity: 'I' | 'W' | 'E';
+  readonly time: string;
+  readonly text: string;
+}
+
+export type TokenRole = 'read' | 'operator' | 'admin';
+
+export interface ApiTokenRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly role: TokenRole;
+  readonly createdAt: string;
+  readonly lastUsedAt?: string;
+}
+
+export interface AuditRecord {
+  readonly id: number;
+  readonly time: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly details: unknown;
+}
+
+export interface AlertRecord {
+  readonly id: number;
+  readonly kind: 'sync-failure';
+  readonly state: 'active' | 'canceled';
+  readonly raisedAt: string;
+  readonly canceledAt?: string;
+  readonly message: string;
+  readonly runId?: number;
+}
+
+/** The site store. All times are ISO 8601 strings in UTC. */
+export interface SiteStore {
+  readonly capabilities: StoreCapabilities;
+  close(): Promise<void>;
+
+  /** The site's settings, or undefined when the database holds no site yet. */
+  getSettings(): Promise<SupSettings | undefined>;
+  /** Creates the site; STORE_ALREADY_INITIALIZED if one exists. */
+  initSite(settings: SupSettings): Promise<void>;
+  /** Replaces the settings (validated by the caller). */
+  saveSettings(settings: SupSettings): Promise<void>;
+
+  /**
+   * Upserts revisions (categories and updates alike) and, in the same transaction, applies the
+   * optional sync-state patch. Each written revision gets a new change sequence number.
+   */
+  putRevisions(revisions: readonly StoredRevision[], state?: { upstreamUrl: string; patch: SyncStatePatch }): Promise<void>;
+  /** Which of `ids` are stored; with `verify`, also whether their XML still matches its hash. Absent ids are missing. */
+  checkRevisions(ids: readonly UpdateIdentity[], verify: boolean): Promise<Map<string, RevisionCheck>>;
+  /** Stored revisions with their original XML; absent ids are skipped. */
+  getRevisions(ids: readonly UpdateIdentity[]): Promise<StoredRevision[]>;
+  /** Latest revision identity of every stored update (or category when `config`). */
+  listLatestIdentities(config: boolean): Promise<UpdateIdentity[]>;
+  /** Revisions to serve downstream, plus the current change sequence (the new anchor's counter). */
+  listRevisionsForDownstream(query: RevisionListQuery): Promise<{ ids: UpdateIdentity[]; seq: number }>;
+  /** Highest change sequence so far. */
+  currentSeq(): Promise<number>;
+
+  /**
+   * Bundle members of the latest revisions of `bundleIds` (the BundledUpdates of each), from the
+   * derived tables — used by a full sync to walk the dependency closure without re-reading XML.
+   */
+  listBundleMembers(bundleIds: readonly string[]): Promise<UpdateIdentity[]>;
+  /**
+   * Every supersedence edge between stored updates whose superseded end is not yet expired (for the
+   * supersedence rules). Edges from a superseding update whose latest revision upstream marked
+   * Expired (withdrawn by Microsoft) are left out; one the site expired itself still counts.
+   */
+  listSupersedenceEdges(): Promise<SupersedenceEdge[]>;
+
+  /** Categories (companies, families, products, classifications) the site knows. */
+  listCategories(): Promise<CategorySummary[]>;
+  /** One page of updates matching the query, plus the total count. */
+  queryUpdates(query: UpdateQuery): Promise<{ total: number; items: UpdateSummary[] }>;
+  getUpdate(updateId: string): Promise<UpdateSummary | undefined>;
+  /** Marks updates expired (ConfigMgr expiry: supersedence rules, unsubscribed products). Returns how many changed. */
+  expireUpdates(updateIds: readonly string[], at: string, reason: string): Promise<number>;
+  /** Removes expired, undeployed updates expired before `before`. Returns the removed ids. */
+  removeExpiredBefore(before: string): Promise<string[]>;
+  setDeployed(updateIds: readonly string[], deployed: boolean): Promise<number>;
+
+  getSyncState(upstreamUrl: string): Promise<SyncState | undefined>;
+  patchSyncState(upstreamUrl: string, patch: SyncStatePatch): Promise<void>;
+  /** The catalog version (SyncCatalogVersion); bumped by the sync only when the catalog changed. */
+  getCatalogVersion(): Promise<number>;
+  setCatalogVersion(version: number): Promise<void>;
+
+  createRun(run: Omit<SyncRunRecord, 'id'>): Promise<SyncRunRecord>;
+  updateRun(id: number, patch: SyncRunPatch): Promise<SyncRunRecord>;
+  getRun(id: number): Promise<SyncRunRecord | undefined>;
+  listRuns(limit: number): Promise<SyncRunRecord[]>;
+  addStatusMessage(message: Omit<StatusMessage, 'id'>): Promise<StatusMessage>;
+  listStatusMessages(limit: number): Promise<StatusMessage[]>;
+
+  createToken(name: string, role: TokenRole, tokenHash: string, createdAt: string): Promise<ApiTokenRecord>;
+  findTokenByHash(tokenHash: string): Promise<ApiTokenRecord | undefined>;
+  listTokens(): Promise<ApiTokenRecord[]>;
+  /** Records that a token was just used (sets `lastUsedAt`); unknown ids are ignored. */
+  touchToken(id: number, at: string): Promise<void>;
+  /** Deletes a token; false when no token has that id. */
+  revokeToken(id: number): Promise<boolean>;
+  addAudit(record: Omit<AuditRecord, 'id'>): Promise<void>;
+  listAudit(limit: number): Promise<AuditRecord[]>;
+
+  raiseAlert(alert: Omit<AlertRecord, 'id' | 'state' | 'canceledAt'>): Promise<AlertRecord>;
+  cancelAlerts(kind: AlertRecord['kind'], at: string): Promise<number>;
+  listAlerts(activeOnly: boolean): Promise<AlertRecord[]>;
+}
+
+/** The site's settings, or STORE_NOT_INITIALIZED when the database holds no site. */
+export async function requireSettings(store: Pick<SiteStore, 'getSettings'>): Promise<SupSettings> {
+  const s = await store.getSettings();
+  if (s === undefined) throw new SupsyncError('STORE_NOT_INITIALIZED', 'the database holds no site; run supsync init first');
+  return s;
+}
