@@ -64,6 +64,16 @@ export interface UpdateSummary {
   readonly publicationState: string;
 }
 
+/** Software and driver updates by state. */
+export interface UpdateStateCounts {
+  /** Neither superseded nor expired. */
+  readonly active: number;
+  /** Superseded and not (yet) expired. */
+  readonly superseded: number;
+  readonly expired: number;
+  readonly deployed: number;
+}
+
 /** An update superseded by another stored update. */
 export interface SupersedenceEdge {
   readonly supersededId: string;
@@ -81,24 +91,42 @@ export interface CategorySummary {
   readonly parentId?: string;
 }
 
+/**
+ * Filters for the patch-admin update list (software and driver updates only, newest DateRevised
+ * first, then by id). Product and classification use the effective membership described at
+ * {@link RevisionListQuery}.
+ */
 export interface UpdateQuery {
   readonly productId?: string;
   readonly classificationId?: string;
+  /** With or without the `KB` prefix. */
   readonly kbArticleId?: string;
+  /** MsrcSeverity, case-insensitive (`Critical`, `Important`, …). */
   readonly severity?: string;
   readonly isSuperseded?: boolean;
   readonly isExpired?: boolean;
   readonly isDeployed?: boolean;
+  /** Case-insensitive substring of the title. */
   readonly text?: string;
   readonly postedFrom?: string;
   readonly postedTo?: string;
   readonly revisedFrom?: string;
   readonly revisedTo?: string;
   readonly offset?: number;
+  /** Page size; default 50, at most 1000. */
   readonly limit?: number;
 }
 
-/** Query for serving revisions to a downstream server (GetRevisionIdList semantics). */
+/**
+ * Query for serving revisions to a downstream server (GetRevisionIdList semantics).
+ *
+ * An update is in a product (classification) when that category id is named anywhere in its
+ * prerequisites — `AtLeastOne IsCategory="true"`, plain `AtLeastOne` or a bare id — or, when it
+ * names no product (classification) of its own, when a bundle containing it is. This is what a real
+ * WSUS serves: the Defender bundles carry product and classification in plain `AtLeastOne` clauses
+ * and their leaves only the product, yet both are listed for Defender x Definition Updates.
+ * Products only, or classifications only: nothing. Neither: every software and driver update.
+ */
 export interface RevisionListQuery {
   /** true: categories and detectoids; false: software and driver updates. */
   readonly config: boolean;
@@ -197,10 +225,17 @@ export interface SiteStore {
    * Upserts revisions (categories and updates alike) and, in the same transaction, applies the
    * optional sync-state patch. Each written revision gets a new change sequence number.
    */
-  putRevisions(revisions: readonly StoredRevision[], state?: { upstreamUrl: string; patch: SyncStatePatch }): Promise<void>;
-  /** Which of `ids` are stored; with `verify`, also whether their XML still matches its hash. Absent ids are missing. */
+  putRevisions(
+    revisions: readonly StoredRevision[],
+    state?: { upstreamUrl: string; patch: SyncStatePatch },
+  ): Promise<void>;
+  /**
+   * Which of `ids` are stored, keyed by `revisionKey`; absent ids are missing (not in the map). A
+   * revision whose document or parsed facts are gone is 'damaged'; with `verify`, also one whose
+   * XML no longer matches its hash or whose parsed facts are unreadable.
+   */
   checkRevisions(ids: readonly UpdateIdentity[], verify: boolean): Promise<Map<string, RevisionCheck>>;
-  /** Stored revisions with their original XML; absent ids are skipped. */
+  /** Stored revisions with their original XML, in the order asked; absent and damaged ids are skipped. */
   getRevisions(ids: readonly UpdateIdentity[]): Promise<StoredRevision[]>;
   /** Latest revision identity of every stored update (or category when `config`). */
   listLatestIdentities(config: boolean): Promise<UpdateIdentity[]>;
@@ -226,6 +261,8 @@ export interface SiteStore {
   /** One page of updates matching the query, plus the total count. */
   queryUpdates(query: UpdateQuery): Promise<{ total: number; items: UpdateSummary[] }>;
   getUpdate(updateId: string): Promise<UpdateSummary | undefined>;
+  /** How many software and driver updates are in each state, in one pass (for metrics). */
+  countUpdatesByState(): Promise<UpdateStateCounts>;
   /** Marks updates expired (ConfigMgr expiry: supersedence rules, unsubscribed products). Returns how many changed. */
   expireUpdates(updateIds: readonly string[], at: string, reason: string): Promise<number>;
   /** Removes expired, undeployed updates expired before `before`. Returns the removed ids. */
@@ -263,6 +300,7 @@ export interface SiteStore {
 /** The site's settings, or STORE_NOT_INITIALIZED when the database holds no site. */
 export async function requireSettings(store: Pick<SiteStore, 'getSettings'>): Promise<SupSettings> {
   const s = await store.getSettings();
-  if (s === undefined) throw new SupsyncError('STORE_NOT_INITIALIZED', 'the database holds no site; run supsync init first');
+  if (s === undefined)
+    throw new SupsyncError('STORE_NOT_INITIALIZED', 'the database holds no site; run supsync init first');
   return s;
 }

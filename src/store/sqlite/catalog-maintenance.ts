@@ -1,0 +1,75 @@
+/**
+ * The site's own state of updates: expiry (ConfigMgr rules), deployment flags, and cleanup of
+ * expired updates. Must run inside a write transaction.
+ */
+import { chunks } from './catalog-queries.ts';
+import type { DerivedRefresher } from './derived-refresh.ts';
+import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
+
+const IDS = 'SELECT value FROM json_each(?)';
+
+const SQL = {
+  expire: `UPDATE updates SET is_expired = 1, expired_at = ?, expire_reason = ?
+    WHERE is_expired = 0 AND update_id IN (${IDS})`,
+  deploy: `UPDATE updates SET is_deployed = ? WHERE is_deployed <> ? AND update_id IN (${IDS})`,
+  // The paging facets carry the flags so filtered counts never read the updates rows.
+  expireFacets: `UPDATE update_facets SET is_expired = 1 WHERE update_id IN (${IDS})`,
+  deployFacets: `UPDATE update_facets SET is_deployed = ? WHERE update_id IN (${IDS})`,
+  removable: `SELECT update_id AS id, category_kind AS kind FROM updates
+    WHERE is_expired = 1 AND is_deployed = 0 AND expired_at < ? ORDER BY update_id`,
+  // Cascades to revisions, files and every derived row the update owns.
+  remove: `DELETE FROM updates WHERE update_id IN (${IDS})`,
+} as const;
+
+type Prepared = Record<keyof typeof SQL, SqliteStatement>;
+
+export class CatalogMaintenance {
+  readonly #s: Prepared;
+  readonly #derived: DerivedRefresher;
+
+  constructor(db: SqliteDb, derived: DerivedRefresher) {
+    this.#s = prepareAll(db, SQL);
+    this.#derived = derived;
+  }
+
+  /** Returns how many updates were not expired before. */
+  expireUpdates(updateIds: readonly string[], at: string, reason: string): number {
+    let changed = 0;
+    for (const part of chunks(updateIds)) {
+      const json = JSON.stringify(part);
+      changed += this.#s.expire.run(at, reason, json).changes;
+      this.#s.expireFacets.run(json);
+    }
+    return changed;
+  }
+
+  setDeployed(updateIds: readonly string[], deployed: boolean): number {
+    const flag = deployed ? 1 : 0;
+    let changed = 0;
+    for (const part of chunks(updateIds)) {
+      const json = JSON.stringify(part);
+      changed += this.#s.deploy.run(flag, flag, json).changes;
+      this.#s.deployFacets.run(flag, json);
+    }
+    return changed;
+  }
+
+  /**
+   * Deletes expired, undeployed updates expired before `before`. Bundles and supersedence edges that
+   * other updates hold towards them stay (those updates still say so); memberships inherited from a
+   * removed bundle and superseded flags it caused are recomputed.
+   */
+  removeExpiredBefore(before: string): string[] {
+    const rows = this.#s.removable.all(before) as { id: string; kind: string | null }[];
+    if (rows.length === 0) return [];
+    this.#derived.begin();
+    for (const r of rows) {
+      this.#derived.markOldEdges(r.id);
+      if (r.kind !== null) this.#derived.markCategoryChanged(r.id);
+    }
+    const ids = rows.map((r) => r.id);
+    for (const part of chunks(ids)) this.#s.remove.run(JSON.stringify(part));
+    this.#derived.finish();
+    return ids;
+  }
+}

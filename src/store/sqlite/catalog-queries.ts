@@ -1,0 +1,169 @@
+/**
+ * Reads of the revision store: integrity checks, the original documents, latest identities, and the
+ * revision lists served to downstream servers (GetRevisionIdList semantics).
+ */
+import type { StoredRevision, UpdateIdentity, UpdateRevision } from '../../catalog/model.ts';
+import { revisionKey } from '../../catalog/model.ts';
+import type { RevisionCheck, RevisionListQuery, SupersedenceEdge } from '../site-store.ts';
+import { contentHash } from './revision-writer.ts';
+import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
+
+/** Ids per statement: keeps each JSON parameter and result set small however long the list. */
+export const CHUNK = 500;
+
+/** Splits `items` into chunks of at most `size`. */
+export function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The identities as the JSON array of [id, revision] pairs the statements below unpack with json_each. */
+function identityJson(ids: readonly UpdateIdentity[]): string {
+  return JSON.stringify(ids.map((i) => [i.updateId, i.revisionNumber]));
+}
+
+// CROSS JOIN keeps json_each as the outer loop, so each id is one primary-key seek.
+const BY_IDENTITY = `FROM json_each(?) j CROSS JOIN revisions r
+  ON r.update_id = j.value ->> 0 AND r.revision_number = j.value ->> 1`;
+
+const SQL = {
+  checkQuick: `SELECT r.update_id AS id, r.revision_number AS rev, (r.xml IS NULL OR r.parsed IS NULL) AS bad ${BY_IDENTITY}`,
+  checkVerify: `SELECT r.update_id AS id, r.revision_number AS rev, r.xml AS xml, r.content_hash AS hash,
+      (r.parsed IS NULL OR NOT json_valid(r.parsed)) AS bad ${BY_IDENTITY}`,
+  getRevisions: `SELECT r.xml AS xml, r.parsed AS parsed ${BY_IDENTITY} ORDER BY j.key`,
+  latest: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber FROM updates u
+    WHERE u.is_software = ? ORDER BY u.update_id`,
+  currentSeq: 'SELECT seq FROM change_counter WHERE id = 1',
+  bundleMembers: `SELECT DISTINCT b.member_id AS updateId, b.member_revision AS revisionNumber
+    FROM json_each(?) j CROSS JOIN bundles b ON b.bundle_id = j.value`,
+  // A superseding update Microsoft has withdrawn (upstream Expired) no longer supersedes anything:
+  // expiring what it replaced would leave admins with neither. One the site expired itself (for
+  // instance, superseded in turn) still counts, so chains expire in order.
+  supersedenceEdges: `SELECT s.superseded_id AS supersededId, s.superseding_id AS supersedingId,
+      sg.date_revised AS supersedingCreated, d.is_feature_update AS feature
+    FROM supersedence s
+    JOIN updates d ON d.update_id = s.superseded_id
+    JOIN updates sg ON sg.update_id = s.superseding_id
+    WHERE d.is_expired = 0 AND sg.publication_state <> 'Expired'
+    ORDER BY s.superseded_id, s.superseding_id`,
+  config: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
+    FROM updates u JOIN revisions r ON r.update_id = u.update_id AND r.revision_number = u.latest_revision
+    WHERE u.update_type IN ('Category', 'Detectoid') AND r.change_seq > ?
+    ORDER BY r.change_seq`,
+  allSoftware: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
+    FROM updates u JOIN revisions r ON r.update_id = u.update_id AND r.revision_number = u.latest_revision
+    WHERE u.is_software = 1 AND r.change_seq > ?
+    ORDER BY r.change_seq`,
+  // An update matches when its effective scope holds a listed product AND a listed classification.
+  // Delta=false on either matching id serves it whatever its change sequence (a backfilled id).
+  // CROSS JOIN keeps the few listed ids as the outer loop even once ANALYZE statistics exist.
+  filtered: `WITH fp (id, delta) AS (SELECT value ->> '$.id', value ->> '$.delta' FROM json_each(?)),
+      fc (id, delta) AS (SELECT value ->> '$.id', value ->> '$.delta' FROM json_each(?)),
+      mp (update_id, delta) AS (SELECT s.update_id, min(fp.delta) FROM fp CROSS JOIN update_scope s ON s.category_id = fp.id
+        WHERE s.kind = 'product' GROUP BY s.update_id),
+      mc (update_id, delta) AS (SELECT s.update_id, min(fc.delta) FROM fc CROSS JOIN update_scope s ON s.category_id = fc.id
+        WHERE s.kind = 'classification' GROUP BY s.update_id)
+    SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
+    FROM mp JOIN mc ON mc.update_id = mp.update_id
+    JOIN updates u ON u.update_id = mp.update_id
+    JOIN revisions r ON r.update_id = u.update_id AND r.revision_number = u.latest_revision
+    WHERE u.is_software = 1 AND (r.change_seq > ? OR mp.delta = 0 OR mc.delta = 0)
+    ORDER BY r.change_seq`,
+} as const;
+
+type Prepared = Record<keyof typeof SQL, SqliteStatement>;
+
+/** Read-only queries over revisions; safe on a read-only connection. */
+export class CatalogQueries {
+  readonly #s: Prepared;
+
+  constructor(db: SqliteDb) {
+    this.#s = prepareAll(db, SQL);
+  }
+
+  checkRevisions(ids: readonly UpdateIdentity[], verify: boolean): Map<string, RevisionCheck> {
+    const out = new Map<string, RevisionCheck>();
+    for (const part of chunks(ids)) {
+      if (!verify) {
+        for (const r of this.#s.checkQuick.all(identityJson(part)) as { id: string; rev: number; bad: number }[]) {
+          out.set(revisionKey({ updateId: r.id, revisionNumber: r.rev }), r.bad ? 'damaged' : 'ok');
+        }
+        continue;
+      }
+      type Row = { id: string; rev: number; xml: unknown; hash: string; bad: number };
+      for (const r of this.#s.checkVerify.all(identityJson(part)) as Row[]) {
+        const intact = r.bad === 0 && typeof r.xml === 'string' && r.xml.length > 0 && contentHash(r.xml) === r.hash;
+        out.set(revisionKey({ updateId: r.id, revisionNumber: r.rev }), intact ? 'ok' : 'damaged');
+      }
+    }
+    return out;
+  }
+
+  /** Stored revisions in the order asked; absent and unreadable ones are skipped (checkRevisions reports those). */
+  getRevisions(ids: readonly UpdateIdentity[]): StoredRevision[] {
+    const out: StoredRevision[] = [];
+    for (const part of chunks(ids)) {
+      for (const r of this.#s.getRevisions.all(identityJson(part)) as { xml: unknown; parsed: unknown }[]) {
+        const revision = parseRevision(r.parsed);
+        if (revision !== undefined && typeof r.xml === 'string') out.push({ revision, xml: r.xml });
+      }
+    }
+    return out;
+  }
+
+  listLatestIdentities(config: boolean): UpdateIdentity[] {
+    if (config) return this.#s.config.all(-1) as UpdateIdentity[];
+    return this.#s.latest.all(1) as UpdateIdentity[];
+  }
+
+  /** Members of the latest revisions of `bundleIds`, each once. */
+  listBundleMembers(bundleIds: readonly string[]): UpdateIdentity[] {
+    const seen = new Map<string, UpdateIdentity>();
+    for (const part of chunks(bundleIds)) {
+      for (const m of this.#s.bundleMembers.all(JSON.stringify(part)) as UpdateIdentity[]) seen.set(revisionKey(m), m);
+    }
+    return [...seen.values()];
+  }
+
+  listSupersedenceEdges(): SupersedenceEdge[] {
+    type Row = { supersededId: string; supersedingId: string; supersedingCreated: string; feature: number };
+    return (this.#s.supersedenceEdges.all() as Row[]).map((r) => ({
+      supersededId: r.supersededId,
+      supersedingId: r.supersedingId,
+      supersedingCreated: r.supersedingCreated,
+      supersededIsFeature: r.feature === 1,
+    }));
+  }
+
+  currentSeq(): number {
+    return (this.#s.currentSeq.get() as { seq: number }).seq;
+  }
+
+  listRevisionsForDownstream(query: RevisionListQuery): { ids: UpdateIdentity[]; seq: number } {
+    // Read the counter first: revisions written after it are served again next time, never lost.
+    const seq = this.currentSeq();
+    const since = query.sinceSeq ?? -1;
+    if (query.config) return { ids: this.#s.config.all(since) as UpdateIdentity[], seq };
+    const products = query.products ?? [];
+    const classifications = query.classifications ?? [];
+    if (products.length === 0 && classifications.length === 0) {
+      return { ids: this.#s.allSoftware.all(since) as UpdateIdentity[], seq };
+    }
+    // A real WSUS answers a filter with only products (or only classifications) with nothing.
+    if (products.length === 0 || classifications.length === 0) return { ids: [], seq };
+    const json = (list: readonly { id: string; delta: boolean }[]) =>
+      JSON.stringify(list.map((x) => ({ id: x.id, delta: x.delta ? 1 : 0 })));
+    const ids = this.#s.filtered.all(json(products), json(classifications), since) as UpdateIdentity[];
+    return { ids, seq };
+  }
+}
+
+function parseRevision(parsed: unknown): UpdateRevision | undefined {
+  if (typeof parsed !== 'string') return undefined;
+  try {
+    return JSON.parse(parsed) as UpdateRevision;
+  } catch {
+    return undefined;
+  }
+}

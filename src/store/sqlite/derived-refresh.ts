@@ -1,0 +1,182 @@
+/**
+ * Keeps the derived membership tables right after a batch of writes or removals, set-based.
+ *
+ * Writers mark what they touched in temp tables; `finish()` then recomputes, for exactly the
+ * affected update ids: direct memberships (update_categories), the superseded flag, the effective
+ * product/classification scope (update_scope) including inheritance from bundles — to a fixed point,
+ * so nested bundles and any arrival order (bundle before or after its leaves, category after the
+ * updates that name it) give the same result — and the paging facets built from it (update_facets).
+ */
+import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
+
+const TEMP_DDL = `
+CREATE TEMP TABLE IF NOT EXISTS t_written (update_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS t_cat_changed (update_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS t_direct (update_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS t_sup_dirty (update_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS t_scope_dirty (update_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS t_old_scope (update_id TEXT, category_id TEXT, PRIMARY KEY (update_id, category_id)) WITHOUT ROWID;
+`;
+
+const CLEAR = ['t_written', 't_cat_changed', 't_direct', 't_sup_dirty', 't_scope_dirty', 't_old_scope']
+  .map((t) => `DELETE FROM ${t};`)
+  .join('\n');
+
+/** Nesting of bundles seen in the wild is 2–3 levels; the bound only guards against cycles in bad data. */
+const MAX_BUNDLE_DEPTH = 16;
+
+// Every statement starts from a small temp table and reaches the big tables by index. The temp
+// tables have no statistics, so the planner would happily scan update_scope instead: CROSS JOIN
+// pins the temp table as the outer loop.
+const SQL = {
+  markWritten: 'INSERT OR IGNORE INTO t_written (update_id) VALUES (?)',
+  markCategoryChanged: 'INSERT OR IGNORE INTO t_cat_changed (update_id) VALUES (?)',
+  markOldMembers: 'INSERT OR IGNORE INTO t_scope_dirty (update_id) SELECT member_id FROM bundles WHERE bundle_id = ?',
+  markOldTargets:
+    'INSERT OR IGNORE INTO t_sup_dirty (update_id) SELECT superseded_id FROM supersedence WHERE superseding_id = ?',
+  directWritten: 'INSERT OR IGNORE INTO t_direct (update_id) SELECT update_id FROM t_written',
+  directReferencing: `INSERT OR IGNORE INTO t_direct (update_id)
+    SELECT p.update_id FROM t_cat_changed c CROSS JOIN update_prereqs p ON p.ref_id = c.update_id`,
+  directDelete: 'DELETE FROM update_categories WHERE update_id IN (SELECT update_id FROM t_direct)',
+  directInsert: `INSERT INTO update_categories (update_id, category_id, kind, via_clause)
+    SELECT p.update_id, p.ref_id, c.category_kind, p.via_clause
+    FROM t_direct d
+    CROSS JOIN update_prereqs p ON p.update_id = d.update_id
+    CROSS JOIN updates c ON c.update_id = p.ref_id
+    WHERE c.category_kind IS NOT NULL`,
+  supWritten: 'INSERT OR IGNORE INTO t_sup_dirty (update_id) SELECT update_id FROM t_written',
+  supTargets: `INSERT OR IGNORE INTO t_sup_dirty (update_id)
+    SELECT s.superseded_id FROM t_written w CROSS JOIN supersedence s ON s.superseding_id = w.update_id`,
+  supFlags: `UPDATE updates SET is_superseded = EXISTS (SELECT 1 FROM supersedence s WHERE s.superseded_id = updates.update_id)
+    WHERE update_id IN (SELECT update_id FROM t_sup_dirty)`,
+  scopeSeed: 'INSERT OR IGNORE INTO t_scope_dirty (update_id) SELECT update_id FROM t_direct',
+  scopeClosure: `INSERT OR IGNORE INTO t_scope_dirty (update_id)
+    SELECT b.member_id FROM t_scope_dirty d CROSS JOIN bundles b ON b.bundle_id = d.update_id`,
+  scopeSnapshot: `INSERT INTO t_old_scope (update_id, category_id)
+    SELECT s.update_id, s.category_id FROM t_scope_dirty d CROSS JOIN update_scope s ON s.update_id = d.update_id`,
+  scopeDelete: 'DELETE FROM update_scope WHERE update_id IN (SELECT update_id FROM t_scope_dirty)',
+  scopeDirect: `INSERT INTO update_scope (update_id, category_id, kind, inherited)
+    SELECT uc.update_id, uc.category_id, uc.kind, 0
+    FROM t_scope_dirty d CROSS JOIN update_categories uc ON uc.update_id = d.update_id
+    WHERE uc.kind IN ('product', 'classification')`,
+  // An update without a product (or classification) of its own takes those of every bundle that
+  // contains it. Run until nothing is added: each pass reaches one more level of nesting.
+  scopeInherit: `INSERT OR IGNORE INTO update_scope (update_id, category_id, kind, inherited)
+    SELECT b.member_id, s.category_id, s.kind, 1
+    FROM t_scope_dirty d
+    CROSS JOIN updates m ON m.update_id = d.update_id
+    CROSS JOIN bundles b ON b.member_id = d.update_id
+    CROSS JOIN update_scope s ON s.update_id = b.bundle_id
+    WHERE NOT EXISTS (SELECT 1 FROM update_categories uc WHERE uc.update_id = b.member_id AND uc.kind = s.kind)`,
+  // Software/driver updates whose scope changed without a new revision of their own: they get a
+  // new change sequence so a downstream holding an older anchor learns they now match its filter.
+  scopeChanged: `SELECT d.update_id AS id, u.latest_revision AS rev
+    FROM t_scope_dirty d CROSS JOIN updates u ON u.update_id = d.update_id
+    WHERE u.is_software = 1
+      AND NOT EXISTS (SELECT 1 FROM t_written w WHERE w.update_id = d.update_id)
+      AND (EXISTS (SELECT 1 FROM t_old_scope o WHERE o.update_id = d.update_id
+             AND NOT EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = o.update_id AND s.category_id = o.category_id))
+        OR EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = d.update_id
+             AND NOT EXISTS (SELECT 1 FROM t_old_scope o WHERE o.update_id = s.update_id AND o.category_id = s.category_id)))`,
+  bumpSeq: 'UPDATE revisions SET change_seq = ? WHERE update_id = ? AND revision_number = ?',
+  readSeq: 'SELECT seq FROM change_counter WHERE id = 1',
+  writeSeq: 'UPDATE change_counter SET seq = ? WHERE id = 1',
+  supFacets: `UPDATE update_facets SET is_superseded = (SELECT u.is_superseded FROM updates u WHERE u.update_id = update_facets.update_id)
+    WHERE update_id IN (SELECT update_id FROM t_sup_dirty)`,
+  facetDelete: 'DELETE FROM update_facets WHERE update_id IN (SELECT update_id FROM t_scope_dirty)',
+  // Products x classifications of each dirty software update, then each side alone with '' (any).
+  facetPairs: `INSERT INTO update_facets (product_id, classification_id, date_revised, update_id, is_superseded, is_expired, is_deployed)
+    SELECT p.category_id, c.category_id, u.date_revised, u.update_id, u.is_superseded, u.is_expired, u.is_deployed
+    FROM t_scope_dirty d
+    CROSS JOIN updates u ON u.update_id = d.update_id
+    CROSS JOIN update_scope p ON p.update_id = d.update_id
+    CROSS JOIN update_scope c ON c.update_id = d.update_id
+    WHERE u.is_software = 1 AND p.kind = 'product' AND c.kind = 'classification'`,
+  facetSingles: `INSERT INTO update_facets (product_id, classification_id, date_revised, update_id, is_superseded, is_expired, is_deployed)
+    SELECT CASE s.kind WHEN 'product' THEN s.category_id ELSE '' END,
+      CASE s.kind WHEN 'classification' THEN s.category_id ELSE '' END,
+      u.date_revised, u.update_id, u.is_superseded, u.is_expired, u.is_deployed
+    FROM t_scope_dirty d
+    CROSS JOIN updates u ON u.update_id = d.update_id
+    CROSS JOIN update_scope s ON s.update_id = d.update_id
+    WHERE u.is_software = 1`,
+} as const;
+
+type Prepared = Record<keyof typeof SQL, SqliteStatement>;
+
+/**
+ * Set-based maintenance of the derived tables, and the change counter, for one batch of catalog
+ * changes: `begin()`, mark what changes (handing out `nextSeq()` to written revisions), `finish()`.
+ * All of it must run inside the caller's write transaction.
+ */
+export class DerivedRefresher {
+  readonly #db: SqliteDb;
+  readonly #s: Prepared;
+  #seq = 0;
+
+  constructor(db: SqliteDb) {
+    this.#db = db;
+    db.exec(TEMP_DDL);
+    this.#s = prepareAll(db, SQL);
+  }
+
+  /** Starts a batch: no marks, the counter as stored. */
+  begin(): void {
+    this.#db.exec(CLEAR);
+    this.#seq = (this.#s.readSeq.get() as { seq: number }).seq;
+  }
+
+  /** The next change sequence number. */
+  nextSeq(): number {
+    this.#seq += 1;
+    return this.#seq;
+  }
+
+  /** The latest revision of `updateId` was (re)written: its own derived rows are new. */
+  markWritten(updateId: string): void {
+    this.#s.markWritten.run(updateId);
+  }
+
+  /** A category appeared, disappeared or changed type: updates naming it need their memberships re-resolved. */
+  markCategoryChanged(updateId: string): void {
+    this.#s.markCategoryChanged.run(updateId);
+  }
+
+  /** Call before a bundle's / superseding update's rows are replaced or deleted, so old edges count too. */
+  markOldEdges(updateId: string): void {
+    this.#s.markOldMembers.run(updateId);
+    this.#s.markOldTargets.run(updateId);
+  }
+
+  /** Recomputes everything marked, stores the counter and clears the marks. */
+  finish(): void {
+    const s = this.#s;
+    s.directWritten.run();
+    s.directReferencing.run();
+    s.directDelete.run();
+    s.directInsert.run();
+    s.supWritten.run();
+    s.supTargets.run();
+    s.supFlags.run();
+    s.supFacets.run();
+    this.#refreshScope();
+    s.facetDelete.run();
+    s.facetPairs.run();
+    s.facetSingles.run();
+    s.writeSeq.run(this.#seq);
+    this.#db.exec(CLEAR);
+  }
+
+  #refreshScope(): void {
+    const s = this.#s;
+    s.scopeSeed.run();
+    for (let i = 0; i < MAX_BUNDLE_DEPTH && s.scopeClosure.run().changes > 0; i++);
+    s.scopeSnapshot.run();
+    s.scopeDelete.run();
+    s.scopeDirect.run();
+    for (let i = 0; i < MAX_BUNDLE_DEPTH && s.scopeInherit.run().changes > 0; i++);
+    for (const row of s.scopeChanged.all() as { id: string; rev: number }[]) {
+      s.bumpSeq.run(this.nextSeq(), row.id, row.rev);
+    }
+  }
+}

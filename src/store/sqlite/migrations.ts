@@ -1,0 +1,91 @@
+/**
+ * Append-only schema migrations with a ledger (`schema_migrations`). Pending migrations run in one
+ * BEGIN IMMEDIATE transaction, so two processes never migrate at once and a failure leaves the
+ * database as it was. A database migrated by a newer supsync is refused before anything is written.
+ */
+import { SupsyncError } from '../../shared/errors.ts';
+import { SCHEMA_V1 } from './schema-v1.ts';
+import type { SqliteDb } from './sqlite-driver.ts';
+
+export interface Migration {
+  /** 1, 2, 3, … without gaps; never renumbered once released. */
+  readonly version: number;
+  readonly name: string;
+  readonly up: (db: SqliteDb) => void;
+}
+
+/** Every migration this supsync knows, oldest first. Append only. */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: 'initial-schema', up: (db: SqliteDb) => void db.exec(SCHEMA_V1) },
+]);
+
+const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+) STRICT`;
+
+/** The highest applied version, or 0 for a database without a ledger. Reads only. */
+export function readSchemaVersion(db: SqliteDb): number {
+  const ledger = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (ledger === undefined) return 0;
+  const row = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+function assertWellOrdered(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration list out of order at ${m.name}: expected version ${i + 1}`);
+  });
+}
+
+function refuseNewer(found: number, known: number): void {
+  if (found > known) {
+    throw new SupsyncError(
+      'STORE_SCHEMA_NEWER',
+      `database schema version ${found} is newer than this supsync (${known}); upgrade supsync`,
+      { details: { found, known } },
+    );
+  }
+}
+
+/**
+ * Brings the database to the latest version in `migrations`. Returns the versions applied (empty
+ * when already current). Throws STORE_SCHEMA_NEWER, without writing, for a database that is ahead.
+ */
+export function migrate(db: SqliteDb, migrations: readonly Migration[], appliedAt: () => string): number[] {
+  assertWellOrdered(migrations);
+  const known = migrations.length;
+  // Checked before the write lock too, so a newer database is refused even when another process
+  // holds a long write transaction.
+  refuseNewer(readSchemaVersion(db), known);
+  const run = db.transaction(() => {
+    db.exec(LEDGER_DDL);
+    const current = readSchemaVersion(db);
+    refuseNewer(current, known);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const applied: number[] = [];
+    for (const m of migrations.slice(current)) {
+      m.up(db);
+      record.run(m.version, m.name, appliedAt());
+      applied.push(m.version);
+    }
+    return applied;
+  });
+  return run.immediate();
+}
+
+/**
+ * For read-only connections: checks the version without migrating. A database that is ahead is
+ * refused (STORE_SCHEMA_NEWER); one that is behind cannot be used until a writer migrates it.
+ */
+export function assertCurrentSchema(db: SqliteDb, migrations: readonly Migration[]): void {
+  const found = readSchemaVersion(db);
+  refuseNewer(found, migrations.length);
+  if (found < migrations.length) {
+    throw new SupsyncError(
+      'STORE_IO',
+      `database schema version ${found} is older than this supsync (${migrations.length}); open it read-write once to migrate`,
+    );
+  }
+}

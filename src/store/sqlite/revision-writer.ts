@@ -1,0 +1,218 @@
+/**
+ * Writes batches of revisions: the revision rows themselves, the `updates` summary row and the
+ * per-update derived rows of each update's latest revision. Statements are prepared once and reused
+ * across batches; the only per-row reads are primary-key lookups.
+ */
+import { hash } from 'node:crypto';
+import type { CategoryType, LocalizedProperties, StoredRevision, UpdateRevision } from '../../catalog/model.ts';
+import { isGuid, revisionKey } from '../../catalog/model.ts';
+import { SupsyncError } from '../../shared/errors.ts';
+import type { DerivedRefresher } from './derived-refresh.ts';
+import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
+
+export type CategoryKind = 'product' | 'classification' | 'company' | 'family' | 'other';
+
+const KIND_BY_TYPE: Readonly<Record<CategoryType, CategoryKind>> = {
+  Product: 'product',
+  UpdateClassification: 'classification',
+  Company: 'company',
+  ProductFamily: 'family',
+};
+
+/** What a category is, for membership; undefined for anything that is not a category. */
+export function categoryKindOf(rev: UpdateRevision): CategoryKind | undefined {
+  if (rev.updateType !== 'Category') return undefined;
+  return rev.categoryType === undefined ? 'other' : (KIND_BY_TYPE[rev.categoryType] ?? 'other');
+}
+
+/**
+ * sha256 hex of the document as UTF-8: what `content_hash` holds and verify recomputes. The one-shot
+ * `crypto.hash` is several times faster than a `createHash` stream for documents of a few KB.
+ */
+export function contentHash(xml: string): string {
+  return hash('sha256', xml, 'hex');
+}
+
+/** KB article ids are kept as bare numbers (`2267602`), whether written as `KB2267602` or not. */
+export function normalizeKb(kb: string): string {
+  return kb.trim().replace(/^kb/i, '');
+}
+
+/**
+ * The localized block the summary shows: English, else the default language, else the first. The
+ * same preference as `pickTitle`, but the description must come from the same block as the title.
+ */
+function summaryText(rev: UpdateRevision): LocalizedProperties | undefined {
+  const by = (lang: string | undefined) => rev.localized.find((l) => l.language === lang);
+  return by('en') ?? by(rev.defaultLanguage) ?? rev.localized[0];
+}
+
+const SQL = {
+  selectUpdate: 'SELECT latest_revision, date_posted, category_kind FROM updates WHERE update_id = ?',
+  // An update stays expired once expired: a later revision never lifts a site or upstream expiry,
+  // and the first expiry keeps its time and reason. date_posted keeps the earliest CreationDate.
+  upsertUpdate: `INSERT INTO updates (update_id, latest_revision, update_type, is_software, category_type, category_kind,
+      parent_id, title, title_lc, description, kb_ids, bulletin_ids, severity, date_posted, date_revised,
+      publication_state, is_bundle, is_feature_update, is_expired, expired_at, expire_reason)
+    VALUES (@id, @rev, @type, @software, @categoryType, @kind, @parent, @title, @titleLc, @description, @kb, @bulletins,
+      @severity, @posted, @revised, @state, @bundle, @feature, @expired, @expiredAt, @expireReason)
+    ON CONFLICT (update_id) DO UPDATE SET
+      latest_revision = excluded.latest_revision, update_type = excluded.update_type, is_software = excluded.is_software,
+      category_type = excluded.category_type, category_kind = excluded.category_kind, parent_id = excluded.parent_id,
+      title = excluded.title, title_lc = excluded.title_lc, description = excluded.description,
+      kb_ids = excluded.kb_ids, bulletin_ids = excluded.bulletin_ids, severity = excluded.severity,
+      date_posted = min(date_posted, excluded.date_posted), date_revised = excluded.date_revised,
+      publication_state = excluded.publication_state, is_bundle = excluded.is_bundle,
+      is_feature_update = excluded.is_feature_update,
+      expired_at = CASE WHEN is_expired = 0 AND excluded.is_expired = 1 THEN excluded.expired_at ELSE expired_at END,
+      expire_reason = CASE WHEN is_expired = 0 AND excluded.is_expired = 1 THEN excluded.expire_reason ELSE expire_reason END,
+      is_expired = max(is_expired, excluded.is_expired)`,
+  olderRevision: 'UPDATE updates SET date_posted = min(date_posted, ?) WHERE update_id = ?',
+  upsertRevision: `INSERT INTO revisions (update_id, revision_number, update_type, category_type, xml, content_hash, parsed,
+      creation_date, publication_state, change_seq)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (update_id, revision_number) DO UPDATE SET
+      update_type = excluded.update_type, category_type = excluded.category_type, xml = excluded.xml,
+      content_hash = excluded.content_hash, parsed = excluded.parsed, creation_date = excluded.creation_date,
+      publication_state = excluded.publication_state, change_seq = excluded.change_seq`,
+  deleteFiles: 'DELETE FROM files WHERE update_id = ? AND revision_number = ?',
+  insertFile: 'INSERT INTO files (update_id, revision_number, sha1, sha256, name, size) VALUES (?, ?, ?, ?, ?, ?)',
+  deleteLocalized: 'DELETE FROM localized WHERE update_id = ?',
+  insertLocalized: 'INSERT OR REPLACE INTO localized (update_id, language, title, description) VALUES (?, ?, ?, ?)',
+  deleteKbs: 'DELETE FROM update_kbs WHERE update_id = ?',
+  insertKb: 'INSERT OR IGNORE INTO update_kbs (update_id, kb) VALUES (?, ?)',
+  deletePrereqs: 'DELETE FROM update_prereqs WHERE update_id = ?',
+  insertPrereq: `INSERT INTO update_prereqs (update_id, ref_id, via_clause) VALUES (?, ?, ?)
+    ON CONFLICT (update_id, ref_id) DO UPDATE SET via_clause = max(via_clause, excluded.via_clause)`,
+  deleteBundle: 'DELETE FROM bundles WHERE bundle_id = ?',
+  insertMember: 'INSERT OR REPLACE INTO bundles (bundle_id, member_id, member_revision) VALUES (?, ?, ?)',
+  deleteSupersedence: 'DELETE FROM supersedence WHERE superseding_id = ?',
+  insertSupersedence: 'INSERT OR IGNORE INTO supersedence (superseding_id, superseded_id) VALUES (?, ?)',
+} as const;
+
+type Prepared = Record<keyof typeof SQL, SqliteStatement>;
+
+interface ExistingUpdate {
+  readonly latest_revision: number;
+  readonly date_posted: string;
+  readonly category_kind: CategoryKind | null;
+}
+
+function assertStorable(stored: StoredRevision): void {
+  const id = stored.revision?.identity;
+  if (
+    id === undefined ||
+    typeof id.updateId !== 'string' ||
+    !isGuid(id.updateId) ||
+    !Number.isInteger(id.revisionNumber)
+  ) {
+    throw new SupsyncError('INPUT_INVALID', `revision has no valid identity: ${JSON.stringify(id)}`);
+  }
+  if (typeof stored.xml !== 'string' || stored.xml.length === 0) {
+    throw new SupsyncError('INPUT_INVALID', `revision ${revisionKey(id)} has no XML document`);
+  }
+}
+
+/** Writes revision batches; `write` must run inside a write transaction. */
+export class RevisionWriter {
+  readonly #s: Prepared;
+  readonly #derived: DerivedRefresher;
+  readonly #now: () => string;
+
+  constructor(db: SqliteDb, derived: DerivedRefresher, now: () => string) {
+    this.#s = prepareAll(db, SQL);
+    this.#derived = derived;
+    this.#now = now;
+  }
+
+  /** Upserts every revision, then refreshes the derived tables once for the whole batch. */
+  write(revisions: readonly StoredRevision[]): void {
+    this.#derived.begin();
+    const now = this.#now();
+    for (const stored of revisions) this.#writeOne(stored, now);
+    this.#derived.finish();
+  }
+
+  #writeOne(stored: StoredRevision, now: string): void {
+    assertStorable(stored);
+    const rev = stored.revision;
+    const { updateId: id, revisionNumber: rn } = rev.identity;
+    const s = this.#s;
+    const existing = s.selectUpdate.get(id) as ExistingUpdate | undefined;
+    const isLatest = existing === undefined || rn >= existing.latest_revision;
+    if (isLatest) this.#upsertUpdate(rev, now);
+    else s.olderRevision.run(rev.creationDate, id);
+    s.upsertRevision.run(
+      id,
+      rn,
+      rev.updateType,
+      rev.categoryType ?? null,
+      stored.xml,
+      contentHash(stored.xml),
+      JSON.stringify(rev),
+      rev.creationDate,
+      rev.publicationState,
+      this.#derived.nextSeq(),
+    );
+    if (existing !== undefined) s.deleteFiles.run(id, rn);
+    for (const f of rev.files) s.insertFile.run(id, rn, f.digestSha1, f.digestSha256 ?? null, f.fileName, f.size);
+    if (!isLatest) return;
+    if (existing !== undefined) this.#deleteDerived(id);
+    this.#insertDerived(rev);
+    this.#derived.markWritten(id);
+    const kind = categoryKindOf(rev) ?? null;
+    if (kind !== (existing?.category_kind ?? null)) this.#derived.markCategoryChanged(id);
+  }
+
+  #upsertUpdate(rev: UpdateRevision, now: string): void {
+    const text = summaryText(rev);
+    const title = text?.title ?? '';
+    const expiredUpstream = rev.publicationState === 'Expired';
+    const parentClause = rev.updateType === 'Category' ? rev.prerequisites.find((c) => c.isCategory) : undefined;
+    this.#s.upsertUpdate.run({
+      id: rev.identity.updateId,
+      rev: rev.identity.revisionNumber,
+      type: rev.updateType,
+      software: rev.updateType === 'Software' || rev.updateType === 'Driver' ? 1 : 0,
+      categoryType: rev.categoryType ?? null,
+      kind: categoryKindOf(rev) ?? null,
+      parent: parentClause?.updateIds[0] ?? null,
+      title,
+      titleLc: title.toLowerCase(),
+      description: text?.description ?? null,
+      kb: JSON.stringify(rev.kbArticleIds),
+      bulletins: JSON.stringify(rev.securityBulletinIds),
+      severity: rev.msrcSeverity ?? null,
+      posted: rev.creationDate,
+      revised: rev.creationDate,
+      state: rev.publicationState,
+      bundle: rev.bundledUpdates.length > 0 ? 1 : 0,
+      feature: rev.isFeatureUpdate ? 1 : 0,
+      expired: expiredUpstream ? 1 : 0,
+      expiredAt: expiredUpstream ? now : null,
+      expireReason: expiredUpstream ? 'upstream' : null,
+    });
+  }
+
+  #deleteDerived(id: string): void {
+    const s = this.#s;
+    this.#derived.markOldEdges(id);
+    s.deleteLocalized.run(id);
+    s.deleteKbs.run(id);
+    s.deletePrereqs.run(id);
+    s.deleteBundle.run(id);
+    s.deleteSupersedence.run(id);
+  }
+
+  #insertDerived(rev: UpdateRevision): void {
+    const s = this.#s;
+    const id = rev.identity.updateId;
+    for (const l of rev.localized) s.insertLocalized.run(id, l.language, l.title, l.description ?? null);
+    for (const kb of rev.kbArticleIds) s.insertKb.run(id, normalizeKb(kb));
+    for (const clause of rev.prerequisites) {
+      for (const ref of clause.updateIds) s.insertPrereq.run(id, ref, clause.isCategory ? 1 : 0);
+    }
+    for (const m of rev.bundledUpdates) s.insertMember.run(id, m.updateId, m.revisionNumber);
+    for (const sup of rev.supersededUpdateIds) s.insertSupersedence.run(id, sup);
+  }
+}
