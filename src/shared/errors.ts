@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   AUTH_REQUIRED: 'The request carries no valid bearer token',
   AUTH_FORBIDDEN: 'The token role does not allow this operation',
   NOT_FOUND: 'The requested object does not exist',
+  SERVER_UNREACHABLE: 'The supsync server named by --server could not be reached',
   INTERNAL: 'An unexpected internal error',
 } as const;
 
@@ -62,7 +63,8 @@ export function isSupsyncError(err: unknown, code?: ErrorCode): err is SupsyncEr
 /** Wraps anything thrown into a SupsyncError, keeping an existing code. */
 export function toSupsyncError(err: unknown): SupsyncError {
   if (err instanceof SupsyncError) return err;
-  if (err instanceof Error && err.name === 'AbortError') return new SupsyncError('ABORTED', err.message, { cause: err });
+  if (err instanceof Error && err.name === 'AbortError')
+    return new SupsyncError('ABORTED', err.message, { cause: err });
   const message = err instanceof Error ? err.message : String(err);
   return new SupsyncError('INTERNAL', message, { cause: err });
 }

@@ -1,0 +1,103 @@
+/**
+ * Sync benchmark (issue 4): on a generated catalog served over real HTTP on loopback, a child site
+ * runs its first full sync, a no-change delta, a delta after ~1 % churn, and a full sync with no
+ * changes. Each sync runs in its own process (bench/sync-once.ts) so its peak RSS is its own.
+ *
+ *   node --import tsx bench/sync.ts [updates...]      (default: 30000 150000)
+ *
+ * Writes bench/results/sync-<n>.json. Catalogs are cached in bench/out/ between runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { buildHttpServer, openSite } from '../src/app.ts';
+import { churnStore, generateIntoStore } from '../src/catalog-gen/index.ts';
+import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
+import type { SyncRunRecord } from '../src/store/site-store.ts';
+
+const OUT = new URL('./out/', import.meta.url).pathname;
+const RESULTS = new URL('./results/', import.meta.url).pathname;
+
+interface Measured {
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly kind: string;
+  readonly downloaded: number;
+  readonly listed: number;
+}
+
+const ONCE = new URL('./sync-once.ts', import.meta.url).pathname;
+
+/** Runs one sync in a child process (so its peak RSS is its own) and times it. */
+function timedSync(db: string, full: boolean): Measured {
+  const started = process.hrtime.bigint();
+  const res = spawnSync(process.execPath, ['--import', 'tsx', ONCE, db, ...(full ? ['full'] : [])], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (res.status !== 0) throw new Error(`sync failed: ${res.stderr}`);
+  const { run, maxRssKb } = JSON.parse(res.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    run: SyncRunRecord;
+    maxRssKb: number;
+  };
+  if (run.state !== 'succeeded') throw new Error(`sync ${run.state}: ${run.errorMessage}`);
+  return {
+    seconds: Math.round(seconds * 100) / 100,
+    peakRssMb: Math.round(maxRssKb / 1024),
+    kind: run.kind,
+    downloaded: (run.updates?.downloaded ?? 0) + (run.categories?.downloaded ?? 0),
+    listed: run.updates?.listed ?? 0,
+  };
+}
+
+async function bench(updates: number): Promise<Record<string, unknown>> {
+  mkdirSync(OUT, { recursive: true });
+  const upstreamDb = join(OUT, `upstream-${updates}.db`);
+  const mu = openSite({ db: upstreamDb, logDir: join(OUT, 'logs') });
+  let generateSeconds: number | null = null;
+  if ((await mu.store.listLatestIdentities(false)).length === 0) {
+    const t = Date.now();
+    await generateIntoStore(mu.store, { updates, seed: 'bench', now: new Date('2026-11-10T00:00:00Z') });
+    generateSeconds = (Date.now() - t) / 1000;
+  }
+  const app = await buildHttpServer({ site: mu });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const childDb = join(OUT, `child-${updates}.db`);
+  for (const f of [childDb, `${childDb}-wal`, `${childDb}-shm`]) rmSync(f, { force: true });
+  const child = openSite({ db: childDb, logDir: join(OUT, 'logs') });
+  await child.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: url });
+  await child.close();
+  try {
+    const firstFull = timedSync(childDb, false);
+    const noChangeDelta = timedSync(childDb, false);
+    const churn = await churnStore(mu.store, { days: 7, seed: `bench-${Date.now()}` });
+    const changed = churn.added.length + churn.revised.length + churn.expired.length;
+    const deltaAfterChurn = timedSync(childDb, false);
+    const fullNoChange = timedSync(childDb, true);
+    return {
+      updates,
+      generateSeconds,
+      firstFull,
+      noChangeDelta,
+      churn: { changed, percent: Math.round((changed / updates) * 1000) / 10 },
+      deltaAfterChurn,
+      fullNoChange,
+    };
+  } finally {
+    await app.close();
+    await mu.close();
+  }
+}
+
+const sizes = process.argv.slice(2).map(Number);
+const results: Record<string, unknown>[] = [];
+for (const n of sizes.length > 0 ? sizes : [30_000, 150_000]) {
+  const r = await bench(n);
+  results.push(r);
+  console.log(JSON.stringify(r));
+}
+const machine = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };
+mkdirSync(RESULTS, { recursive: true });
+writeFileSync(join(RESULTS, 'sync.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);

@@ -1,0 +1,143 @@
+/**
+ * Sync routes: SyncNow (`POST /sync`, answers at once with the run that will serve the request),
+ * SMS_SUPSyncStatus, run history, and one run's live progress as server-sent events.
+ */
+import type { FastifyInstance } from 'fastify';
+import { SupsyncError } from '../shared/errors.ts';
+import { requireSettings, type SyncRunRecord } from '../store/site-store.ts';
+import { readSupSyncStatus } from '../sync/status.ts';
+import type { ApiContext } from './api-context.ts';
+import { addRoute, audit, callerOf } from './route-kit.ts';
+import { listOf, ref } from './schemas.ts';
+
+const runIdParams = {
+  type: 'object',
+  properties: { id: { type: 'integer', minimum: 1 } },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  addRoute<{ Body: { full?: boolean } | undefined }>(app, ctx.auth, {
+    method: 'POST',
+    url: '/sync',
+    role: 'operator',
+    tags: ['sync'],
+    summary: 'Synchronize now (SyncNow)',
+    description:
+      'Requests a sync and answers at once with the run that will serve it (202). While a sync runs, one more is queued; ' +
+      'further requests join the queued run (coalesced: true), and a full request upgrades a queued delta to full. ' +
+      'Follow the run with GET /runs/{id} or GET /runs/{id}/events.',
+    body: {
+      type: ['object', 'null'],
+      properties: { full: { type: 'boolean', default: false, description: 'run a full synchronization' } },
+      additionalProperties: false,
+    },
+    response: {
+      202: {
+        type: 'object',
+        properties: {
+          runId: { type: 'integer' },
+          state: { type: 'string' },
+          kind: { type: 'string', enum: ['full', 'delta'] },
+          coalesced: { type: 'boolean' },
+          location: { type: 'string' },
+        },
+        required: ['runId', 'state', 'kind', 'coalesced', 'location'],
+      },
+    },
+    handler: async (request, reply) => {
+      const full = request.body?.full === true;
+      // Refused up front rather than recorded as a failed run (and a raised alert) that says the same.
+      if ((await requireSettings(ctx.store)).upstreamUrl === 'none') {
+        throw new SupsyncError(
+          'CONFIG_INVALID',
+          'this site has no upstream (upstream is "none"); set one with PATCH /settings',
+        );
+      }
+      const caller = callerOf(request);
+      const ticket = await ctx.coordinator.request({ full, trigger: 'api', requestedBy: caller.name });
+      await audit(ctx.store, ctx.now, request, 'sync.request', {
+        full,
+        runId: ticket.run.id,
+        coalesced: ticket.coalesced,
+      });
+      const location = `/api/v1/runs/${ticket.run.id}`;
+      return reply.code(202).header('location', location).send({
+        runId: ticket.run.id,
+        state: ticket.run.state,
+        kind: ticket.run.kind,
+        coalesced: ticket.coalesced,
+        location,
+      });
+    },
+  });
+
+  addRoute(app, ctx.auth, {
+    method: 'GET',
+    url: '/status',
+    role: 'read',
+    tags: ['sync'],
+    summary: 'Sync status of every software update point of the site (SMS_SUPSyncStatus)',
+    response: { 200: listOf('SupSyncStatus') },
+    handler: async () => {
+      const next = ctx.scheduler?.nextRun();
+      const status = await readSupSyncStatus(ctx.store, next === undefined ? null : next.toISOString());
+      const running = ctx.coordinator.snapshot().running;
+      return [{ ...status, Running: running === undefined ? null : (ctx.hub.progressOf(running.id) ?? null) }];
+    },
+  });
+
+  addRoute<{ Querystring: { limit: number } }>(app, ctx.auth, {
+    method: 'GET',
+    url: '/runs',
+    role: 'read',
+    tags: ['sync'],
+    summary: 'Sync run history, newest first',
+    querystring: {
+      type: 'object',
+      properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+      additionalProperties: false,
+    },
+    response: { 200: { type: 'object', properties: { items: listOf('SyncRun') }, required: ['items'] } },
+    handler: async (request) => ({
+      items: (await ctx.store.listRuns(request.query.limit)).map((r) => ctx.hub.view(r)),
+    }),
+  });
+
+  addRoute<{ Params: { id: number } }>(app, ctx.auth, {
+    method: 'GET',
+    url: '/runs/:id',
+    role: 'read',
+    tags: ['sync'],
+    summary: 'One sync run, with its live progress while it runs',
+    params: runIdParams,
+    response: { 200: ref('SyncRun') },
+    handler: async (request) => ctx.hub.view(await requireRun(ctx, request.params.id)),
+  });
+
+  addRoute<{ Params: { id: number } }>(app, ctx.auth, {
+    method: 'GET',
+    url: '/runs/:id/events',
+    role: 'read',
+    tags: ['sync'],
+    summary: 'Live progress of a run as server-sent events',
+    description:
+      'text/event-stream. Events: `run` (the record when the stream opens), `started`, `phase`, `progress` ' +
+      '(phase, done, total, etaSeconds) and `finished` (the final record), after which the stream ends. ' +
+      'For a run that already finished, only `finished` is sent.',
+    params: runIdParams,
+    streams: true,
+    response: { 200: { type: 'string', description: 'text/event-stream' } },
+    handler: async (request, reply) => {
+      await requireRun(ctx, request.params.id);
+      return ctx.streams.stream(reply, request.params.id);
+    },
+  });
+}
+
+async function requireRun(ctx: ApiContext, id: number): Promise<SyncRunRecord> {
+  const run = await ctx.store.getRun(id);
+  if (run === undefined) throw new SupsyncError('NOT_FOUND', `no sync run ${id}`);
+  return run;
+}

@@ -1,0 +1,39 @@
+/**
+ * What every command shares: the context it runs in, error handling, option parsing.
+ */
+import { SupsyncError } from '../shared/errors.ts';
+import { type Io, reportError } from './output.ts';
+
+export interface CommandContext {
+  readonly io: Io;
+  readonly setExit: (code: number) => void;
+}
+
+/** Wraps a command action: errors become `error CODE: message` and an exit code. */
+export function action<A extends unknown[]>(ctx: CommandContext, fn: (...args: A) => Promise<number | undefined>) {
+  return async (...args: A) => {
+    try {
+      ctx.setExit((await fn(...args)) ?? 0);
+    } catch (err) {
+      ctx.setExit(reportError(ctx.io, err));
+    }
+  };
+}
+
+/** Parses an integer option or fails with INPUT_INVALID naming the option. */
+export function intOption(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+  fallback?: number,
+): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new SupsyncError('INPUT_INVALID', `--${name} is required`);
+    return fallback;
+  }
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new SupsyncError('INPUT_INVALID', `--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}

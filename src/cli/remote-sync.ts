@@ -1,0 +1,90 @@
+/**
+ * `supsync sync --server` and `supsync status --server`: the same commands against a running
+ * site. A sync is requested with POST /sync (SyncNow) and followed through its event stream, with
+ * the same progress output as a local sync.
+ */
+
+import type { SyncRunRecord } from '../store/site-store.ts';
+import type { SyncEvent } from '../sync/engine.ts';
+import type { SupSyncStatus } from '../sync/status.ts';
+import type { CommandContext } from './command-kit.ts';
+import { type Io, printJson } from './output.ts';
+import type { RemoteClient } from './remote-client.ts';
+
+interface SyncAnswer {
+  readonly runId: number;
+  readonly kind: string;
+  readonly state: string;
+  readonly coalesced: boolean;
+}
+
+/** The stream's events as the engine's, so the local progress printer can show them. */
+function toSyncEvent(event: string, data: unknown): SyncEvent | undefined {
+  const d = data as Record<string, unknown>;
+  if (event === 'started' || event === 'phase') return data as SyncEvent;
+  if (event === 'progress') return { kind: 'progress', ...d } as SyncEvent;
+  if (event === 'finished') return { kind: 'finished', run: data as SyncRunRecord };
+  return undefined;
+}
+
+export interface RemoteSyncOptions {
+  readonly full: boolean;
+  readonly json: boolean;
+  readonly wait: boolean;
+  readonly progress: (io: Io) => { onEvent: (e: SyncEvent) => void; stop: () => void };
+  readonly printRun: (io: Io, run: SyncRunRecord, logPath: string) => void;
+}
+
+/** Requests a sync on the server and, unless told not to wait, follows it to the end. */
+export async function remoteSync(ctx: CommandContext, client: RemoteClient, o: RemoteSyncOptions): Promise<number> {
+  const answer = await client.send<SyncAnswer>('POST', '/api/v1/sync', { full: o.full });
+  if (!o.json) {
+    ctx.io.out(
+      `sync #${answer.runId} ${answer.coalesced ? 'joined the queued run' : answer.state} (${answer.kind}) on ${client.server}\n`,
+    );
+  }
+  if (!o.wait) {
+    if (o.json) printJson(ctx.io, answer);
+    return 0;
+  }
+  const progress = o.json ? undefined : o.progress(ctx.io);
+  let finished: SyncRunRecord | undefined;
+  try {
+    await client.events(`/api/v1/runs/${answer.runId}/events`, (event, data) => {
+      const e = toSyncEvent(event, data);
+      if (e === undefined) return;
+      if (e.kind === 'finished') finished = e.run;
+      progress?.onEvent(e);
+    });
+  } finally {
+    progress?.stop();
+  }
+  // A stream that ended early (the server stopping) leaves the run's state to ask for.
+  const run = finished ?? (await client.get<SyncRunRecord>(`/api/v1/runs/${answer.runId}`));
+  if (o.json) printJson(ctx.io, run);
+  else o.printRun(ctx.io, run, `wsyncmgr.log on ${client.server}`);
+  return run.state === 'succeeded' ? 0 : 1;
+}
+
+/** SMS_SUPSyncStatus and recent runs from the server. */
+export async function remoteStatus(ctx: CommandContext, client: RemoteClient, json: boolean): Promise<number> {
+  const [rows, runs] = await Promise.all([
+    client.get<(SupSyncStatus & { Running: unknown })[]>('/api/v1/status'),
+    client.get<{ items: SyncRunRecord[] }>('/api/v1/runs', { limit: 10 }),
+  ]);
+  if (json) {
+    printJson(
+      ctx.io,
+      rows.length === 1 ? { ...rows[0], LastRun: runs.items.find((r) => r.state !== 'queued') ?? null } : rows,
+    );
+    return 0;
+  }
+  for (const status of rows) {
+    for (const [k, v] of Object.entries(status))
+      ctx.io.out(`${k.padEnd(24)} ${v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  }
+  ctx.io.out('\nRecent runs:\n');
+  for (const r of runs.items)
+    ctx.io.out(`  #${r.id} ${r.state.padEnd(9)} ${r.kind.padEnd(5)} ${r.startedAt ?? r.queuedAt}  ${r.reason}\n`);
+  return 0;
+}

@@ -1,0 +1,117 @@
+/**
+ * `supsync sync` (one synchronization, with progress) and `supsync status` (SMS_SUPSyncStatus).
+ */
+import type { Command } from 'commander';
+import { openSite } from '../app.ts';
+import { readSupSyncStatus } from '../sync/status.ts';
+import { action, type CommandContext } from './command-kit.ts';
+import { printJson } from './output.ts';
+import { targetOf } from './remote-client.ts';
+import { remoteStatus, remoteSync } from './remote-sync.ts';
+import { printRun, progressPrinter } from './sync-progress.ts';
+
+interface SyncOptions {
+  db?: string;
+  server?: string;
+  token?: string;
+  wait: boolean;
+  full?: boolean;
+  plan?: boolean;
+  json?: boolean;
+  logDir?: string;
+}
+
+export function registerSyncCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('sync')
+    .description('Synchronize the site from its upstream once (delta unless a full sync is due or asked for)')
+    .option('--db <path>', 'site database file')
+    .option('--server <url>', 'request the sync from a running site (supsync serve) instead')
+    .option('--token <token>', 'operator API token for --server (default: $SUPSYNC_TOKEN)')
+    .option('--no-wait', 'with --server: return once the sync is requested (like SyncNow)')
+    .option('--full', 'run a full synchronization (re-examines everything, repairs damaged updates)')
+    .option('--plan', 'only print what the next sync would do and why')
+    .option('--json', 'print a machine-readable summary')
+    .option('--log-dir <dir>', 'folder for wsyncmgr.log (default: logs/ beside the database)')
+    .action(
+      action(ctx, async (o: SyncOptions) => {
+        const target = targetOf(o);
+        if (target.kind === 'remote') {
+          try {
+            return await remoteSync(ctx, target.client, {
+              full: o.full === true,
+              json: o.json === true,
+              wait: o.wait,
+              progress: progressPrinter,
+              printRun,
+            });
+          } finally {
+            await target.client.close();
+          }
+        }
+        const progress = o.json ? undefined : progressPrinter(ctx.io);
+        const site = openSite({
+          db: target.db,
+          ...(o.logDir === undefined ? {} : { logDir: o.logDir }),
+          ...(progress === undefined ? {} : { onSyncEvent: progress.onEvent }),
+        });
+        try {
+          if (o.plan) {
+            const plan = await site.engine.plan(o.full === true);
+            if (o.json) printJson(ctx.io, plan);
+            else ctx.io.out(`next sync: ${plan.kind}\nwhy: ${plan.reasons.join('; ')}\n`);
+            return 0;
+          }
+          await site.coordinator.recoverInterrupted();
+          const ticket = await site.coordinator.request({ full: o.full === true, trigger: 'cli' });
+          const run = await ticket.finished;
+          progress?.stop();
+          if (o.json) printJson(ctx.io, run);
+          else printRun(ctx.io, run, site.logPath);
+          return run.state === 'succeeded' ? 0 : 1;
+        } finally {
+          progress?.stop();
+          await site.close();
+        }
+      }),
+    );
+
+  program
+    .command('status')
+    .description('Software update point sync status (SMS_SUPSyncStatus fields) and recent runs')
+    .option('--db <path>', 'site database file')
+    .option('--server <url>', 'ask a running site (supsync serve) instead')
+    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+    .option('--json', 'print JSON with the SMS_SUPSyncStatus field names')
+    .action(
+      action(ctx, async (o: { db?: string; server?: string; token?: string; json?: boolean }) => {
+        const target = targetOf(o);
+        if (target.kind === 'remote') {
+          try {
+            return await remoteStatus(ctx, target.client, o.json === true);
+          } finally {
+            await target.client.close();
+          }
+        }
+        const site = openSite({ db: target.db });
+        try {
+          const status = await readSupSyncStatus(site.store);
+          const runs = await site.store.listRuns(10);
+          if (o.json) {
+            printJson(ctx.io, { ...status, LastRun: runs.find((r) => r.state !== 'queued') ?? null });
+            return 0;
+          }
+          for (const [k, v] of Object.entries(status))
+            ctx.io.out(`${k.padEnd(24)} ${v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+          ctx.io.out('\nRecent runs:\n');
+          for (const r of runs)
+            ctx.io.out(
+              `  #${r.id} ${r.state.padEnd(9)} ${r.kind.padEnd(5)} ${r.startedAt ?? r.queuedAt}  ${r.reason}\n`,
+            );
+          return 0;
+        } finally {
+          await site.close();
+        }
+      }),
+    );
+}

@@ -1,0 +1,61 @@
+/**
+ * Showing a sync to a person: a progress bar per phase in a terminal, plain lines otherwise, and
+ * the finished run's counts.
+ */
+import { SingleBar } from 'cli-progress';
+import type { SyncRunRecord } from '../store/site-store.ts';
+import type { SyncEvent } from '../sync/engine.ts';
+import type { Io } from './output.ts';
+
+/** A terminal progress bar per phase, or plain lines when stdout is not a terminal. */
+export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop: () => void } {
+  let bar: SingleBar | undefined;
+  let lastPct = -1;
+  const stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  const onEvent = (e: SyncEvent) => {
+    if (e.kind === 'started') io.out(`${e.syncKind} sync (#${e.runId}): ${e.reason}\n`);
+    else if (e.kind === 'phase') {
+      stop();
+      lastPct = -1;
+      if (e.phase === 'connecting') io.out('connecting to the upstream...\n');
+      else if (e.phase === 'site-database') io.out('applying supersedence, expiry and cleanup...\n');
+      else if (io.isTty && e.total > 0) {
+        bar = new SingleBar({
+          format: `${e.phase.padEnd(10)} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`,
+        });
+        bar.start(e.total, 0);
+      } else io.out(`${e.phase}: ${e.total} to download\n`);
+    } else if (e.kind === 'progress') {
+      if (bar !== undefined) {
+        bar.setTotal(e.total);
+        bar.update(e.done);
+      } else {
+        const pct = e.total === 0 ? 100 : Math.floor((e.done * 10) / e.total) * 10;
+        if (pct !== lastPct) {
+          lastPct = pct;
+          io.out(`${e.phase}: processed ${e.done} out of ${e.total} items (${pct}%)\n`);
+        }
+      }
+    } else if (e.kind === 'finished') stop();
+  };
+  return { onEvent, stop };
+}
+
+export function printRun(io: Io, run: SyncRunRecord, logPath: string): void {
+  io.out(`\nsync #${run.id} ${run.state}: ${run.kind} (${run.reason})\n`);
+  for (const [name, c] of [
+    ['categories', run.categories],
+    ['updates', run.updates],
+  ] as const) {
+    if (c === undefined) continue;
+    io.out(
+      `  ${name.padEnd(10)} listed ${c.listed}, downloaded ${c.downloaded}, repaired ${c.repaired}, expired ${c.expired}, removed ${c.removed}, failed ${c.failed}\n`,
+    );
+  }
+  if (run.errorCode !== undefined) io.out(`  error ${run.errorCode}: ${run.errorMessage ?? ''}\n`);
+  if (run.catalogVersion !== undefined) io.out(`  catalog version ${run.catalogVersion}\n`);
+  io.out(`  log: ${logPath}\n`);
+}

@@ -1,0 +1,95 @@
+/**
+ * `supsync token create|list`: API tokens, in a local database or through a running site (which
+ * needs an admin token). A new token is printed once; only its hash is stored.
+ */
+import type { Command } from 'commander';
+import { createApiToken, parseRole } from '../api/auth.ts';
+import { openStore } from '../app.ts';
+import type { ApiTokenRecord } from '../store/site-store.ts';
+import { action, type CommandContext } from './command-kit.ts';
+import { printJson } from './output.ts';
+import { targetOf } from './remote-client.ts';
+
+interface TargetFlags {
+  db?: string;
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+function withTarget(cmd: Command): Command {
+  return cmd
+    .option('--db <path>', 'site database file')
+    .option('--server <url>', 'a running site (supsync serve)')
+    .option('--token <token>', 'admin API token for --server (default: $SUPSYNC_TOKEN)')
+    .option('--json', 'print JSON');
+}
+
+export function registerTokenCommands(program: Command, ctx: CommandContext): void {
+  const token = program.command('token').description('API tokens for the REST API (roles: read, operator, admin)');
+  withTarget(
+    token
+      .command('create')
+      .description('Create an API token and print it once')
+      .requiredOption('--role <role>', 'read, operator (may also trigger syncs) or admin (may also change settings)')
+      .option('--name <name>', 'who or what uses the token (shown in the audit trail)'),
+  ).action(
+    action(ctx, async (o: TargetFlags & { role: string; name?: string }) => {
+      const role = parseRole(o.role);
+      const name = o.name ?? `${role}-token`;
+      const target = targetOf(o);
+      let created: ApiTokenRecord & { token: string };
+      if (target.kind === 'remote') {
+        try {
+          created = await target.client.send('POST', '/api/v1/tokens', { name, role });
+        } finally {
+          await target.client.close();
+        }
+      } else {
+        const store = openStore(target.db);
+        try {
+          const { record, token: plaintext } = await createApiToken(store, name, role, () => new Date());
+          created = { ...record, token: plaintext };
+        } finally {
+          await store.close();
+        }
+      }
+      if (o.json) printJson(ctx.io, created);
+      else {
+        ctx.io.err(
+          `Created ${created.role} token #${created.id} "${created.name}". It is shown once; only its hash is kept.\n`,
+        );
+        ctx.io.out(`${created.token}\n`);
+      }
+      return 0;
+    }),
+  );
+
+  withTarget(token.command('list').description('List API tokens (names, roles, last use; never the tokens)')).action(
+    action(ctx, async (o: TargetFlags) => {
+      const target = targetOf(o);
+      let tokens: ApiTokenRecord[];
+      if (target.kind === 'remote') {
+        try {
+          tokens = (await target.client.get<{ items: ApiTokenRecord[] }>('/api/v1/tokens')).items;
+        } finally {
+          await target.client.close();
+        }
+      } else {
+        const store = openStore(target.db);
+        try {
+          tokens = await store.listTokens();
+        } finally {
+          await store.close();
+        }
+      }
+      if (o.json) printJson(ctx.io, tokens);
+      else
+        for (const t of tokens)
+          ctx.io.out(
+            `#${t.id} ${t.role.padEnd(8)} ${t.name.padEnd(24)} created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}\n`,
+          );
+      return 0;
+    }),
+  );
+}

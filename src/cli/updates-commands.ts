@@ -1,0 +1,149 @@
+/**
+ * `supsync updates list`: the catalog as a patch admin queries it (Get-CMSoftwareUpdate filters),
+ * from a local database or a running site, with SMS_SoftwareUpdate field names in --json.
+ */
+import type { Command } from 'commander';
+import { SEVERITY_NAMES, type SmsSoftwareUpdate, toSmsSoftwareUpdate } from '../api/sms-mapping.ts';
+import { toUpdateQuery, type UpdateFilters } from '../api/update-routes.ts';
+import { openStore } from '../app.ts';
+import { isGuid, normalizeGuid } from '../catalog/model.ts';
+import { SupsyncError } from '../shared/errors.ts';
+import { action, type CommandContext, intOption } from './command-kit.ts';
+import { type Io, printJson } from './output.ts';
+import { targetOf } from './remote-client.ts';
+
+interface ListOptions {
+  db?: string;
+  server?: string;
+  token?: string;
+  product?: string;
+  classification?: string;
+  kb?: string;
+  severity?: string;
+  superseded?: string;
+  expired?: string;
+  deployed?: string;
+  text?: string;
+  postedFrom?: string;
+  postedTo?: string;
+  revisedFrom?: string;
+  revisedTo?: string;
+  offset?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+interface Page {
+  readonly total: number;
+  readonly items: readonly SmsSoftwareUpdate[];
+}
+
+function boolOption(name: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new SupsyncError('INPUT_INVALID', `--${name} must be true or false, got "${value}"`);
+}
+
+function guidOption(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!isGuid(normalizeGuid(value)))
+    throw new SupsyncError('INPUT_INVALID', `--${name} must be a GUID, got "${value}"`);
+  return normalizeGuid(value);
+}
+
+/** The options as the API's filters (checked the way the API's schema checks them). */
+export function filtersOf(o: ListOptions): UpdateFilters {
+  const severity =
+    o.severity === undefined ? undefined : SEVERITY_NAMES.find((s) => s.toLowerCase() === o.severity?.toLowerCase());
+  if (o.severity !== undefined && severity === undefined) {
+    throw new SupsyncError(
+      'INPUT_INVALID',
+      `--severity must be one of ${SEVERITY_NAMES.join(', ')}, got "${o.severity}"`,
+    );
+  }
+  if (o.kb !== undefined && !/^(KB|kb)?[0-9]{1,10}$/.test(o.kb))
+    throw new SupsyncError('INPUT_INVALID', `--kb must be a KB number, got "${o.kb}"`);
+  const f: Record<string, unknown> = {
+    productId: guidOption('product', o.product),
+    classificationId: guidOption('classification', o.classification),
+    kb: o.kb,
+    severity,
+    superseded: boolOption('superseded', o.superseded),
+    expired: boolOption('expired', o.expired),
+    deployed: boolOption('deployed', o.deployed),
+    text: o.text,
+    postedFrom: o.postedFrom,
+    postedTo: o.postedTo,
+    revisedFrom: o.revisedFrom,
+    revisedTo: o.revisedTo,
+    offset: intOption('offset', o.offset, 0, Number.MAX_SAFE_INTEGER, 0),
+    limit: intOption('limit', o.limit, 1, 1000, 50),
+  };
+  for (const k of Object.keys(f)) if (f[k] === undefined) delete f[k];
+  return f as UpdateFilters;
+}
+
+function printTable(io: Io, page: Page, offset: number): void {
+  io.out(`${'ArticleID'.padEnd(10)} ${'Severity'.padEnd(9)} ${'Flags'.padEnd(5)} ${'DateRevised'.padEnd(10)} Title\n`);
+  for (const u of page.items) {
+    const flags = `${u.IsSuperseded ? 'S' : '-'}${u.IsExpired ? 'E' : '-'}${u.IsDeployed ? 'D' : '-'}${u.IsBundle ? 'B' : '-'}`;
+    io.out(
+      `${(u.ArticleID || '-').padEnd(10)} ${u.SeverityName.padEnd(9)} ${flags.padEnd(5)} ${u.DateRevised.slice(0, 10)} ${u.LocalizedDisplayName}\n`,
+    );
+  }
+  const shown = page.items.length === 0 ? '0' : `${offset + 1}-${offset + page.items.length}`;
+  io.out(`${shown} of ${page.total} updates (flags: S superseded, E expired, D deployed, B bundle)\n`);
+}
+
+export function registerUpdatesCommands(program: Command, ctx: CommandContext): void {
+  const updates = program.command('updates').description('Query the software updates of a site');
+  updates
+    .command('list')
+    .description('List updates with Get-CMSoftwareUpdate-style filters, newest revision first')
+    .option('--db <path>', 'site database file')
+    .option('--server <url>', 'a running site (supsync serve)')
+    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+    .option('--product <guid>', 'product GUID')
+    .option('--classification <guid>', 'classification GUID')
+    .option('--kb <number>', 'KB article, e.g. 5034441')
+    .option('--severity <name>', SEVERITY_NAMES.join(', '))
+    .option('--superseded <bool>', 'true or false')
+    .option('--expired <bool>', 'true or false')
+    .option('--deployed <bool>', 'true or false')
+    .option('--text <text>', 'text in the title (case-insensitive)')
+    .option('--posted-from <date>', 'DatePosted on or after (YYYY-MM-DD, UTC)')
+    .option('--posted-to <date>', 'DatePosted on or before (whole day)')
+    .option('--revised-from <date>', 'DateRevised on or after')
+    .option('--revised-to <date>', 'DateRevised on or before')
+    .option('--offset <n>', 'skip this many', '0')
+    .option('--limit <n>', 'page size (1-1000)', '50')
+    .option('--json', 'print { total, items } with SMS_SoftwareUpdate field names')
+    .action(
+      action(ctx, async (o: ListOptions) => {
+        const filters = filtersOf(o);
+        const target = targetOf(o);
+        let page: Page;
+        if (target.kind === 'remote') {
+          try {
+            page = await target.client.get<Page>(
+              '/api/v1/updates',
+              filters as Record<string, string | number | boolean>,
+            );
+          } finally {
+            await target.client.close();
+          }
+        } else {
+          const store = openStore(target.db);
+          try {
+            const result = await store.queryUpdates(toUpdateQuery(filters));
+            page = { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };
+          } finally {
+            await store.close();
+          }
+        }
+        if (o.json) printJson(ctx.io, page);
+        else printTable(ctx.io, page, filters.offset ?? 0);
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,146 @@
+/**
+ * The two list phases of a sync — categories, then updates — for full and delta alike.
+ * Delta: the stored anchor with Delta=true on ids already subscribed; only revisions absent locally
+ * are downloaded; nothing is repaired. Full: anchorless lists, every listed revision and its bundle
+ * members checked against its stored hash; missing or damaged ones downloaded again.
+ */
+import { revisionKey, type UpdateIdentity } from '../catalog/model.ts';
+import type { SupSettings } from '../site/settings.ts';
+import type { PhaseCounts, SyncKind, SyncState, SyncStatePatch } from '../store/site-store.ts';
+import { type DownloadContext, downloadRevisions, missingOrDamaged, type PhaseName } from './download.ts';
+import type { IdAndDelta } from './upstream-source.ts';
+
+export interface PhaseOutcome {
+  readonly counts: PhaseCounts;
+  /** State to record once the phase is complete (anchors), or undefined to leave it. */
+  readonly statePatch: SyncStatePatch | undefined;
+  /** Every update id offered under the subscription (full sync only): listed plus bundle closure. */
+  readonly offered?: ReadonlySet<string>;
+}
+
+export interface PhaseContext extends DownloadContext {
+  readonly kind: SyncKind;
+  readonly state: SyncState | undefined;
+  readonly settings: SupSettings;
+  readonly onPhase: (phase: PhaseName, total: number) => void;
+}
+
+const MAX_CLOSURE_ROUNDS = 8;
+
+export async function syncCategories(ctx: PhaseContext): Promise<PhaseOutcome> {
+  const anchor = ctx.kind === 'delta' ? ctx.state?.categoryAnchor : undefined;
+  ctx.log.write('info', 'sync: SMS synchronizing categories');
+  const listed = await ctx.session.listCategories(anchor);
+  const checks = await ctx.store.checkRevisions(listed.ids, ctx.kind === 'full');
+  const { need, damaged } = missingOrDamaged(listed.ids, checks);
+  ctx.onPhase('categories', need.length);
+  const result = await downloadRevisions(ctx, 'categories', need);
+  logProcessed(ctx, 'categories', need.length);
+  return {
+    counts: {
+      listed: listed.ids.length,
+      downloaded: result.downloaded,
+      repaired: damaged,
+      expired: 0,
+      removed: 0,
+      failed: result.failed,
+    },
+    statePatch: result.failed === 0 ? { categoryAnchor: listed.anchor } : undefined,
+  };
+}
+
+/** Resolves the subscription to category ids, with Delta flags for a delta sync. */
+export async function subscriptionFilter(
+  ctx: PhaseContext,
+): Promise<{ products: IdAndDelta[]; classifications: IdAndDelta[] }> {
+  const categories = await ctx.store.listCategories();
+  const resolve = (
+    sel: SupSettings['products'],
+    type: 'Product' | 'UpdateClassification',
+    before?: readonly string[],
+  ) => {
+    const ids = sel === 'all' ? categories.filter((c) => c.categoryType === type).map((c) => c.categoryId) : [...sel];
+    const known = new Set(before ?? []);
+    // An id that was not in the filter when the anchor was taken gets Delta=false: a full backfill for it.
+    return ids.sort().map((id) => ({ id, delta: ctx.kind === 'delta' && known.has(id) }));
+  };
+  return {
+    products: resolve(ctx.settings.products, 'Product', ctx.state?.anchorProducts),
+    classifications: resolve(ctx.settings.classifications, 'UpdateClassification', ctx.state?.anchorClassifications),
+  };
+}
+
+export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
+  const filter = await subscriptionFilter(ctx);
+  const anchor = ctx.kind === 'delta' ? ctx.state?.updateAnchor : undefined;
+  ctx.log.write('info', 'sync: SMS synchronizing updates');
+  const listed = await ctx.session.listUpdates({ ...(anchor === undefined ? {} : { anchor }), ...filter });
+  const verify = ctx.kind === 'full';
+  // A full sync walks the stored bundle closure too, so deleted or damaged leaves are repaired.
+  let candidates: UpdateIdentity[] = [...listed.ids];
+  if (verify) candidates = [...candidates, ...(await storedClosure(ctx, listed.ids))];
+  const offered = new Set(candidates.map((id) => id.updateId));
+  const checks = await ctx.store.checkRevisions(candidates, verify);
+  let { need, damaged } = missingOrDamaged(candidates, checks);
+  ctx.onPhase('updates', need.length);
+
+  let downloaded = 0;
+  let failed = 0;
+  let processedBefore = 0;
+  const seen = new Set(candidates.map(revisionKey));
+  for (let round = 0; need.length > 0 && round < MAX_CLOSURE_ROUNDS; round++) {
+    const base = processedBefore;
+    const result = await downloadRevisions(
+      { ...ctx, onProgress: (d, t) => ctx.onProgress(base + d, base + t) },
+      'updates',
+      need,
+    );
+    processedBefore += need.length;
+    downloaded += result.downloaded;
+    failed += result.failed;
+    // Bundle members are fetched even when the filter would not list them (leaves carry the
+    // product only in a plain AtLeastOne, so a real WSUS never lists them).
+    const fresh = result.bundledMembers.filter((m) => !seen.has(revisionKey(m)));
+    for (const m of fresh) {
+      seen.add(revisionKey(m));
+      offered.add(m.updateId);
+    }
+    const memberChecks = await ctx.store.checkRevisions(fresh, verify);
+    const next = missingOrDamaged(fresh, memberChecks);
+    need = next.need;
+    damaged += next.damaged;
+    if (need.length > 0) ctx.onPhase('updates', processedBefore + need.length);
+  }
+  logProcessed(ctx, 'updates', processedBefore);
+  const products = filter.products.map((p) => p.id);
+  const classifications = filter.classifications.map((c) => c.id);
+  return {
+    counts: { listed: listed.ids.length, downloaded, repaired: damaged, expired: 0, removed: 0, failed },
+    statePatch:
+      failed === 0
+        ? { updateAnchor: listed.anchor, anchorProducts: products, anchorClassifications: classifications }
+        : undefined,
+    ...(verify ? { offered } : {}),
+  };
+}
+
+async function storedClosure(ctx: PhaseContext, roots: readonly UpdateIdentity[]): Promise<UpdateIdentity[]> {
+  const out: UpdateIdentity[] = [];
+  const seen = new Set(roots.map((r) => r.updateId));
+  let frontier = [...seen];
+  for (let round = 0; frontier.length > 0 && round < MAX_CLOSURE_ROUNDS; round++) {
+    const members = await ctx.store.listBundleMembers(frontier);
+    frontier = [];
+    for (const m of members) {
+      if (seen.has(m.updateId)) continue;
+      seen.add(m.updateId);
+      out.push(m);
+      frontier.push(m.updateId);
+    }
+  }
+  return out;
+}
+
+function logProcessed(ctx: PhaseContext, phase: PhaseName, total: number): void {
+  ctx.log.write('info', `sync: SMS synchronizing ${phase}, processed ${total} out of ${total} items (100%)`);
+}

@@ -1,0 +1,96 @@
+/**
+ * wsyncmgr.log in CMTrace format, the log every ConfigMgr admin reads first when a sync misbehaves.
+ * Lines look like ConfigMgr's own, so CMTrace / OneTrace / Support Center open and colour them.
+ * The file is size-rotated the way ConfigMgr does it: when it passes the limit it becomes
+ * `wsyncmgr.lo_` (one generation kept) and a new file starts.
+ */
+import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export const WSYNCMGR_COMPONENT = 'SMS_WSUS_SYNC_MANAGER';
+/** ConfigMgr's default maximum log size. */
+export const DEFAULT_MAX_LOG_BYTES = 2_621_440;
+
+export type LogSeverity = 'info' | 'warning' | 'error';
+
+/** Where sync log lines go. The engine depends on this, not on a file. */
+export interface SyncLog {
+  write(severity: LogSeverity, message: string): void;
+}
+
+const TYPE: Record<LogSeverity, number> = { info: 1, warning: 2, error: 3 };
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** Formats one CMTrace line (UTC, so the time-zone bias is +000). */
+export function formatCmtraceLine(
+  at: Date,
+  severity: LogSeverity,
+  message: string,
+  component = WSYNCMGR_COMPONENT,
+  thread = process.pid,
+): string {
+  const time = `${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())}.${pad(at.getUTCMilliseconds(), 3)}+000`;
+  const date = `${pad(at.getUTCMonth() + 1)}-${pad(at.getUTCDate())}-${at.getUTCFullYear()}`;
+  // "]LOG]!>" would end the message early in CMTrace; no real message contains it, but keep it safe.
+  const text = message.replaceAll(']LOG]!>', '] LOG]!>');
+  return `<![LOG[${text}]LOG]!><time="${time}" date="${date}" component="${component}" context="" type="${TYPE[severity]}" thread="${thread}" file="">\n`;
+}
+
+/** A CMTrace log file with ConfigMgr-style size rotation. */
+export class CmtraceFileLog implements SyncLog {
+  private size: number;
+
+  constructor(
+    readonly path: string,
+    private readonly now: () => Date = () => new Date(),
+    private readonly maxBytes = DEFAULT_MAX_LOG_BYTES,
+  ) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.size = fileSize(path);
+  }
+
+  write(severity: LogSeverity, message: string): void {
+    const line = formatCmtraceLine(this.now(), severity, message);
+    const bytes = Buffer.byteLength(line);
+    if (this.size > 0 && this.size + bytes > this.maxBytes) {
+      renameSync(this.path, this.path.replace(/\.log$/, '.lo_'));
+      this.size = 0;
+    }
+    appendFileSync(this.path, line);
+    this.size += bytes;
+  }
+}
+
+/** Collects lines in memory (tests, and the API's live view of the current run). */
+export class MemoryLog implements SyncLog {
+  readonly lines: { severity: LogSeverity; message: string }[] = [];
+  write(severity: LogSeverity, message: string): void {
+    this.lines.push({ severity, message });
+  }
+}
+
+/** Sends every line to all of `logs`. */
+export function teeLog(...logs: SyncLog[]): SyncLog {
+  return {
+    write: (severity, message) => {
+      for (const l of logs) l.write(severity, message);
+    },
+  };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** `0d00h03m53s`, as in "Sync time: 0d00h03m53s". */
+export function formatSyncTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return `${d}d${pad(h)}h${pad(m)}m${pad(s % 60)}s`;
+}

@@ -1,0 +1,145 @@
+/**
+ * Failure handling as the real WSyncMgr: a single update that fails is logged and skipped;
+ * too many consecutive failures abort the run; an unreachable upstream fails the run with a retry
+ * note and an alert that the next success cancels; a process killed mid-sync is followed by a
+ * consistent, complete next sync that does not download again what was already committed.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { openSite } from '../../src/app.ts';
+import { revisionKey } from '../../src/catalog/model.ts';
+import { createChild, offeredUnder, SUBSCRIPTION, startUpstream, syncOnce } from '../helpers/sites.ts';
+
+const BIN = new URL('../../bin/supsync.mjs', import.meta.url).pathname;
+
+/** Breaks the XML the upstream serves for the revisions `keys` (`updateId:revision`). */
+async function breakUpstreamDocs(upstreamDb: string, keys: readonly string[]): Promise<void> {
+  const raw = new Database(upstreamDb);
+  const stmt = raw.prepare(
+    'UPDATE revisions SET xml = \'<upd:Update xmlns:upd="x"><broken\' WHERE update_id = ? AND revision_number = ?',
+  );
+  for (const k of keys) {
+    const [id, rev] = k.split(':');
+    stmt.run(id, Number(rev));
+  }
+  raw.close();
+}
+
+describe('sync failure handling', () => {
+  it('skips and counts single failed updates, and does not advance the update anchor', async () => {
+    const upstream = await startUpstream(300, 'fail-one');
+    try {
+      const offered = [...(await offeredUnder(upstream.site.store))].sort();
+      const broken = offered.slice(0, 3);
+      await breakUpstreamDocs(upstream.db, broken);
+      const child = await createChild(upstream.url, SUBSCRIPTION);
+      try {
+        const run = await syncOnce(child.site);
+        assert.equal(run.state, 'succeeded', run.errorMessage);
+        assert.equal(run.updates?.failed, 3);
+        assert.equal(run.updates?.downloaded, offered.length - 3);
+        const failedLines = child.log.lines.filter((l) => l.message.startsWith('Failed to sync update '));
+        assert.equal(failedLines.length, 3);
+        const state = await child.site.store.getSyncState(upstream.url);
+        assert.equal(state?.updateAnchor, undefined, 'the anchor stays behind so the next sync retries them');
+        assert.ok(state?.categoryAnchor, 'the category phase had no failures and keeps its anchor');
+      } finally {
+        await child.site.close();
+      }
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('aborts after too many consecutive failures', async () => {
+    const upstream = await startUpstream(300, 'fail-many');
+    try {
+      const offered = [...(await offeredUnder(upstream.site.store))];
+      await breakUpstreamDocs(upstream.db, offered);
+      const child = await createChild(upstream.url, SUBSCRIPTION, { maxConsecutiveFailures: 5 });
+      try {
+        const run = await syncOnce(child.site);
+        assert.equal(run.state, 'failed');
+        assert.equal(run.errorCode, 'SYNC_TOO_MANY_FAILURES');
+        assert.ok(child.log.lines.some((l) => l.message === 'Too many consecutive failures. Aborting sync.'));
+      } finally {
+        await child.site.close();
+      }
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  it('an unreachable upstream fails the run, says it retries in 60 minutes, raises an alert; success cancels it', async () => {
+    const upstream = await startUpstream(100, 'alert');
+    const child = await createChild('http://127.0.0.1:9', SUBSCRIPTION);
+    try {
+      const run = await syncOnce(child.site);
+      assert.equal(run.state, 'failed');
+      assert.equal(run.errorCode, 'UPSTREAM_UNREACHABLE');
+      assert.ok(child.log.lines.some((l) => l.message === 'Sync failed. Will retry in 60 minutes'));
+      const messages = await child.site.store.listStatusMessages(5);
+      assert.equal(messages[0]?.messageId, 6703);
+      assert.equal((await child.site.store.listAlerts(true)).length, 1);
+      const s = await child.site.store.getSettings();
+      assert.ok(s);
+      await child.site.store.saveSettings({ ...s, upstreamUrl: upstream.url });
+      const ok = await syncOnce(child.site);
+      assert.equal(ok.state, 'succeeded', ok.errorMessage);
+      assert.equal((await child.site.store.listAlerts(true)).length, 0);
+      assert.equal((await child.site.store.listStatusMessages(1))[0]?.messageId, 6702);
+    } finally {
+      await child.site.close();
+      await upstream.close();
+    }
+  });
+
+  it('a process killed mid-sync is followed by a consistent, complete sync that keeps what was committed', async () => {
+    const upstream = await startUpstream(1500, 'kill');
+    const child = await createChild(upstream.url, SUBSCRIPTION);
+    await child.site.close();
+    try {
+      const proc = spawn(process.execPath, [BIN, 'sync', '--db', child.db, '--log-dir', join(child.dir, 'logs')], {
+        stdio: 'ignore',
+      });
+      const logFile = join(child.dir, 'logs', 'wsyncmgr.log');
+      const started = Date.now();
+      // Kill it once some updates have been committed, but before it finishes.
+      while (Date.now() - started < 60_000) {
+        await new Promise((r) => setTimeout(r, 20));
+        let text = '';
+        try {
+          text = readFileSync(logFile, 'utf8');
+        } catch {}
+        if ((text.match(/Synchronizing update /g) ?? []).length >= 150) break;
+      }
+      proc.kill('SIGKILL');
+      await new Promise((r) => proc.once('exit', r));
+
+      const site = openSite({ db: child.db, logDir: join(child.dir, 'logs2') });
+      try {
+        const committed = (await site.store.listLatestIdentities(false)).length;
+        assert.ok(committed > 0, 'the killed run committed some batches');
+        const expected = await offeredUnder(upstream.site.store);
+        assert.ok(committed < expected.size, 'the killed run did not finish');
+        assert.equal(await site.coordinator.recoverInterrupted(), 1);
+        const run = await syncOnce(site);
+        assert.equal(run.state, 'succeeded', run.errorMessage);
+        assert.equal(run.updates?.downloaded, expected.size - committed, 'nothing committed is downloaded again');
+        assert.deepEqual(new Set((await site.store.listLatestIdentities(false)).map(revisionKey)), expected);
+        const check = await site.store.checkRevisions(await site.store.listLatestIdentities(false), true);
+        assert.ok([...check.values()].every((v) => v === 'ok'));
+        const runs = await site.store.listRuns(5);
+        assert.equal(runs.find((r) => r.id !== run.id)?.state, 'failed');
+      } finally {
+        await site.close();
+      }
+    } finally {
+      await upstream.close();
+    }
+  });
+});

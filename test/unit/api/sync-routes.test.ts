@@ -1,0 +1,134 @@
+/**
+ * SyncNow through the API against an upstream that holds its requests: POST /sync answers at once
+ * while the sync waits on the upstream; further requests queue one run, then coalesce into it; a
+ * full request upgrades the queued delta. Then the upstream fails them: runs, status, alerts,
+ * metrics and the event stream of a finished run.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type ApiFixture, apiFixture, holdingUpstream, parseSse } from './api-fixture.ts';
+
+describe('sync routes (SyncNow semantics)', () => {
+  let f: ApiFixture;
+  let upstream: Awaited<ReturnType<typeof holdingUpstream>>;
+
+  before(async () => {
+    upstream = await holdingUpstream();
+    f = await apiFixture({ settings: { upstreamUrl: upstream.url } });
+  });
+  after(async () => {
+    upstream.release();
+    await f.close();
+    await upstream.close();
+  });
+
+  let first = 0;
+  let queued = 0;
+
+  it('POST /sync answers 202 at once with the run id, while the sync waits on the upstream', async () => {
+    const res = await f.call('POST', '/api/v1/sync', { token: f.tokens.operator });
+    assert.equal(res.statusCode, 202, res.body);
+    const body = res.json();
+    assert.deepEqual(
+      { ...body, runId: 0 },
+      { runId: 0, state: 'queued', kind: 'delta', coalesced: false, location: `/api/v1/runs/${body.runId}` },
+    );
+    assert.equal(res.headers.location, body.location);
+    first = body.runId;
+    await upstream.waitForRequest();
+    const run = (await f.call('GET', `/api/v1/runs/${first}`, { token: f.tokens.read })).json();
+    assert.equal(run.state, 'running');
+    assert.equal(run.kind, 'full', 'the engine planned the first sync full');
+    assert.equal(run.trigger, 'api');
+    assert.equal(run.requestedBy, 'operator-token');
+    assert.deepEqual(run.progress, { runId: first, phase: 'connecting', done: 0, total: 0, etaSeconds: null });
+  });
+
+  it('a request while a sync runs queues one run; the next ones coalesce into it', async () => {
+    const second = (await f.call('POST', '/api/v1/sync', { body: {} })).json();
+    assert.equal(second.coalesced, false);
+    assert.notEqual(second.runId, first);
+    assert.equal(second.kind, 'delta');
+    queued = second.runId;
+    const third = (await f.call('POST', '/api/v1/sync', { body: { full: false } })).json();
+    assert.deepEqual([third.runId, third.coalesced, third.kind], [queued, true, 'delta']);
+  });
+
+  it('a full request upgrades the queued delta to full', async () => {
+    const full = (await f.call('POST', '/api/v1/sync', { body: { full: true } })).json();
+    assert.deepEqual([full.runId, full.coalesced, full.kind], [queued, true, 'full']);
+    const run = (await f.call('GET', `/api/v1/runs/${queued}`)).json();
+    assert.deepEqual([run.state, run.kind, run.reason], ['queued', 'full', 'full synchronization requested']);
+  });
+
+  it('status shows the running and the queued run (SMS_SUPSyncStatus fields)', async () => {
+    const rows = (await f.call('GET', '/api/v1/status', { token: f.tokens.read })).json();
+    assert.equal(rows.length, 1);
+    const s = rows[0];
+    assert.deepEqual([s.SiteCode, s.WSUSServerName, s.WSUSSourceServer], ['CS1', 'sup1', upstream.url]);
+    assert.equal(s.LastSyncState, 6704, 'in progress: synchronizing WSUS server');
+    assert.deepEqual(s.Queued, { runId: queued, kind: 'full' });
+    assert.equal(s.Running.runId, first);
+    assert.equal(s.NextScheduledSync, null, 'no scheduler runs in this app');
+    const metrics = (await f.call('GET', '/metrics', { token: null })).body;
+    assert.match(metrics, /^supsync_sync_in_progress 1$/m);
+  });
+
+  it('when the upstream fails, both runs fail, one alert is raised, and history, status and metrics say so', async () => {
+    upstream.release();
+    await f.site.coordinator.whenIdle();
+    const runs = (await f.call('GET', '/api/v1/runs?limit=10', { token: f.tokens.read })).json().items;
+    assert.deepEqual(
+      runs.map((r: { id: number; state: string; errorCode: string }) => [r.id, r.state, r.errorCode]),
+      [
+        [queued, 'failed', 'UPSTREAM_HTTP'],
+        [first, 'failed', 'UPSTREAM_HTTP'],
+      ],
+    );
+    const alerts = (await f.call('GET', '/api/v1/alerts?active=true', { token: f.tokens.read })).json().items;
+    assert.equal(alerts.length, 1);
+    assert.equal(alerts[0].state, 'active');
+    assert.match(alerts[0].message, /^Synchronization failure alert for software update point: sup1 \(UPSTREAM_HTTP/);
+    const s = (await f.call('GET', '/api/v1/status')).json()[0];
+    assert.equal(s.LastSyncState, 6703);
+    assert.equal(s.LastSyncErrorName, 'UPSTREAM_HTTP');
+    assert.ok(s.LastSyncErrorCode > 0);
+    assert.equal(s.ReplicationLinkStatus, 2);
+    assert.equal(s.Queued, null);
+    assert.equal(s.Running, null);
+    const metrics = (await f.call('GET', '/metrics')).body;
+    assert.match(metrics, /^supsync_sync_runs_total\{kind="full",result="failed"\} 2$/m);
+    assert.match(metrics, /^supsync_sync_duration_seconds_count\{kind="full",result="failed"\} 2$/m);
+    assert.match(metrics, /^supsync_sync_in_progress 0$/m);
+    assert.match(metrics, /^supsync_sync_alert_active 1$/m);
+    assert.match(metrics, /^supsync_last_success_timestamp_seconds 0$/m);
+  });
+
+  it('the event stream of a finished run sends the final record and ends', async () => {
+    const res = await f.call('GET', `/api/v1/runs/${first}/events`, { token: f.tokens.read });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+    const events = parseSse(res.body);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['finished'],
+    );
+    assert.equal((events[0]?.data as { state?: string } | undefined)?.state, 'failed');
+  });
+
+  it('every request was audited with the caller', async () => {
+    const audit = (await f.call('GET', '/api/v1/audit')).json().items as {
+      actor: string;
+      action: string;
+      details: { runId: number };
+    }[];
+    const syncs = audit.filter((a) => a.action === 'sync.request');
+    assert.equal(syncs.length, 4);
+    assert.deepEqual(syncs.map((a) => a.actor).reverse(), [
+      'operator-token',
+      'admin-token',
+      'admin-token',
+      'admin-token',
+    ]);
+  });
+});
