@@ -7,7 +7,7 @@
  *
  * Writes bench/results/sync-<n>.json. Catalogs are cached in bench/out/ between runs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -29,13 +29,26 @@ interface Measured {
 
 const ONCE = new URL('./sync-once.ts', import.meta.url).pathname;
 
-/** Runs one sync in a child process (so its peak RSS is its own) and times it. */
-function timedSync(db: string, full: boolean): Measured {
-  const started = process.hrtime.bigint();
-  const res = spawnSync(process.execPath, ['--import', 'tsx', ONCE, db, ...(full ? ['full'] : [])], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+function spawnAsync(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    p.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Runs one sync in a child process (so its peak RSS is its own) and times it. */
+async function timedSync(db: string, full: boolean): Promise<Measured> {
+  const started = process.hrtime.bigint();
+  // Asynchronous: the upstream serves from this process's event loop while the child syncs.
+  const res = await spawnAsync(process.execPath, ['--import', 'tsx', ONCE, db, ...(full ? ['full'] : [])]);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (res.status !== 0) throw new Error(`sync failed: ${res.stderr}`);
   const { run, maxRssKb } = JSON.parse(res.stdout.trim().split('\n').at(-1) ?? '{}') as {
@@ -70,12 +83,12 @@ async function bench(updates: number): Promise<Record<string, unknown>> {
   await child.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: url });
   await child.close();
   try {
-    const firstFull = timedSync(childDb, false);
-    const noChangeDelta = timedSync(childDb, false);
+    const firstFull = await timedSync(childDb, false);
+    const noChangeDelta = await timedSync(childDb, false);
     const churn = await churnStore(mu.store, { days: 7, seed: `bench-${Date.now()}` });
     const changed = churn.added.length + churn.revised.length + churn.expired.length;
-    const deltaAfterChurn = timedSync(childDb, false);
-    const fullNoChange = timedSync(childDb, true);
+    const deltaAfterChurn = await timedSync(childDb, false);
+    const fullNoChange = await timedSync(childDb, true);
     return {
       updates,
       generateSeconds,

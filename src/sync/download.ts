@@ -12,6 +12,9 @@ import type { SyncLog } from './wsyncmgr-log.ts';
 
 export type PhaseName = 'categories' | 'updates';
 
+/** Revisions committed per transaction. */
+const COMMIT_BATCH = 500;
+
 export interface DownloadContext {
   readonly store: SiteStore;
   readonly session: UpstreamSession;
@@ -43,8 +46,16 @@ export async function downloadRevisions(
   const total = ids.length;
   if (total === 0) return { downloaded, failed, bundledMembers: members };
 
+  // Upstream batches hold at most MaxNumberOfUpdatesPerRequest (100) documents; committing a few of
+  // them together keeps the per-transaction cost of the derived tables down. Each commit is whole.
+  let pending: StoredRevision[] = [];
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length > 0) await ctx.store.putRevisions(batch);
+    downloaded += batch.length;
+  };
   const onBatch = async (outcomes: readonly FetchOutcome[]) => {
-    const batch: StoredRevision[] = [];
     for (const outcome of outcomes) {
       done++;
       const stored = 'xml' in outcome ? parseOrError(outcome.id, outcome.xml) : outcome.error;
@@ -62,7 +73,7 @@ export async function downloadRevisions(
         continue;
       }
       consecutive = 0;
-      batch.push(stored);
+      pending.push(stored);
       if (phase === 'updates') {
         ctx.log.write(
           'info',
@@ -71,12 +82,16 @@ export async function downloadRevisions(
       }
       members.push(...stored.revision.bundledUpdates);
     }
-    if (batch.length > 0) await ctx.store.putRevisions(batch);
-    downloaded += batch.length;
+    if (pending.length >= COMMIT_BATCH) await flush();
     ctx.onProgress(done, total);
   };
 
-  await ctx.session.fetch(ids, onBatch, ctx.signal);
+  try {
+    await ctx.session.fetch(ids, onBatch, ctx.signal);
+  } finally {
+    // What was fetched and parsed before a failure or a cancel is kept: it is whole and consistent.
+    await flush();
+  }
   return { downloaded, failed, bundledMembers: members };
 }
 

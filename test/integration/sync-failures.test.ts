@@ -99,7 +99,7 @@ describe('sync failure handling', () => {
   });
 
   it('a process killed mid-sync is followed by a consistent, complete sync that keeps what was committed', async () => {
-    const upstream = await startUpstream(1500, 'kill');
+    const upstream = await startUpstream(2500, 'kill');
     const child = await createChild(upstream.url, SUBSCRIPTION);
     await child.site.close();
     try {
@@ -115,7 +115,7 @@ describe('sync failure handling', () => {
         try {
           text = readFileSync(logFile, 'utf8');
         } catch {}
-        if ((text.match(/Synchronizing update /g) ?? []).length >= 150) break;
+        if ((text.match(/Synchronizing update /g) ?? []).length >= 1100) break;
       }
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
