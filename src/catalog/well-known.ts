@@ -22,3 +22,18 @@ export const CLASSIFICATIONS: readonly { readonly id: string; readonly title: st
 
 /** The Upgrades classification: feature updates, which have their own supersedence rule. */
 export const UPGRADES_CLASSIFICATION = '3689bdc8-b205-4af4-8d4a-a63924c5e9d5';
+
+/**
+ * Products whose Microsoft Update GUIDs are known facts (captures and MS-WSUSSS material), so a
+ * subscription can name them by title before the first sync has brought the category list.
+ */
+export const WELL_KNOWN_PRODUCTS: readonly { readonly id: string; readonly title: string }[] = [
+  { id: '72e7624a-5b00-45d2-b92f-e561c0a6a160', title: 'Windows 11' },
+  { id: 'a3c2375d-0c8a-42f9-bce0-28333e198407', title: 'Windows 10' },
+  { id: 'b3c75dc1-155f-4be4-b015-3f1a91758e52', title: 'Windows 10, version 1903 and later' },
+  { id: 'b256987d-4693-4c87-955d-dbb9341205eb', title: 'Microsoft Server Operating System-24H2' },
+  { id: '71718f13-7324-4b0f-8f9e-2ca9dc978e53', title: 'Microsoft Server operating system-21H2' },
+  { id: '558f4bc3-4827-49e1-accf-ea79fd72d4c9', title: 'Windows XP' },
+  { id: '8c3fcc84-7410-4a95-8b89-a166a0190486', title: 'Microsoft Defender Antivirus' },
+  { id: '682005f1-54fd-440f-b3b3-b9c652351d01', title: 'Visual Studio 2017' },
+];

@@ -3,7 +3,7 @@
  * Every rejection is a SupsyncError CONFIG_INVALID (or CONFIG_UNKNOWN_CATEGORY) naming the key.
  */
 import { isGuid, normalizeGuid } from '../catalog/model.ts';
-import { CLASSIFICATIONS } from '../catalog/well-known.ts';
+import { CLASSIFICATIONS, WELL_KNOWN_PRODUCTS } from '../catalog/well-known.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import type { CategorySummary } from '../store/site-store.ts';
 import type { CategorySelection, SupersedenceRule, SupSettings, SyncSchedule, Weekday } from './settings.ts';
@@ -118,8 +118,8 @@ export function formatSchedule(s: SyncSchedule): string {
 
 /**
  * Resolves "all" or a list of GUIDs / exact titles against the categories the site knows.
- * Before the first sync the site knows no products: GUIDs are then accepted as they are, and
- * classification titles resolve through the well-known table.
+ * Before the first sync the site knows no categories: GUIDs are then accepted as they are, and
+ * titles resolve through the well-known tables of src/catalog/well-known.ts.
  */
 export function resolveCategories(
   key: 'products' | 'classifications',
@@ -129,10 +129,10 @@ export function resolveCategories(
   if (value.trim().toLowerCase() === 'all') return 'all';
   const wanted = key === 'products' ? 'Product' : 'UpdateClassification';
   const candidates = known.filter((c) => c.categoryType === wanted);
-  const fallback =
-    key === 'classifications' && candidates.length === 0
-      ? CLASSIFICATIONS.map((c) => ({ categoryId: c.id, title: c.title }))
-      : candidates;
+  const wellKnown = key === 'classifications' ? CLASSIFICATIONS : WELL_KNOWN_PRODUCTS;
+  const fallback = candidates.length > 0 ? candidates : wellKnown.map((c) => ({ categoryId: c.id, title: c.title }));
+  // Before the first sync only the well-known ids are checkable: other GUIDs are taken on trust.
+  const strictGuids = candidates.length > 0;
   const items = value
     .split(',')
     .map((s) => s.trim())
@@ -141,7 +141,7 @@ export function resolveCategories(
   const ids = items.map((item) => {
     const guid = normalizeGuid(item);
     if (isGuid(guid)) {
-      if (fallback.length > 0 && !fallback.some((c) => c.categoryId === guid)) throw unknownCategory(key, item);
+      if (strictGuids && !fallback.some((c) => c.categoryId === guid)) throw unknownCategory(key, item);
       return guid;
     }
     const byTitle = fallback.find((c) => c.title === item);
