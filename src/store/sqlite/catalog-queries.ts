@@ -70,6 +70,19 @@ const SQL = {
     JOIN revisions r ON r.update_id = u.update_id AND r.revision_number = u.latest_revision
     WHERE u.is_software = 1 AND (r.change_seq > ? OR mp.delta = 0 OR mc.delta = 0)
     ORDER BY r.change_seq`,
+  // All ids Delta=true: only what changed since the anchor can match, so start from the change
+  // sequence index (a no-change delta reads nothing) and test membership per changed revision.
+  filteredSince: `WITH fp (id) AS (SELECT value ->> '$.id' FROM json_each(?)),
+      fc (id) AS (SELECT value ->> '$.id' FROM json_each(?))
+    SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
+    FROM revisions r
+    JOIN updates u ON u.update_id = r.update_id AND u.latest_revision = r.revision_number
+    WHERE r.change_seq > ? AND u.is_software = 1
+      AND EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = u.update_id AND s.kind = 'product'
+        AND s.category_id IN (SELECT id FROM fp))
+      AND EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = u.update_id AND s.kind = 'classification'
+        AND s.category_id IN (SELECT id FROM fc))
+    ORDER BY r.change_seq`,
 } as const;
 
 type Prepared = Record<keyof typeof SQL, SqliteStatement>;
@@ -154,7 +167,9 @@ export class CatalogQueries {
     if (products.length === 0 || classifications.length === 0) return { ids: [], seq };
     const json = (list: readonly { id: string; delta: boolean }[]) =>
       JSON.stringify(list.map((x) => ({ id: x.id, delta: x.delta ? 1 : 0 })));
-    const ids = this.#s.filtered.all(json(products), json(classifications), since) as UpdateIdentity[];
+    const allDelta = query.sinceSeq !== undefined && [...products, ...classifications].every((x) => x.delta);
+    const statement = allDelta ? this.#s.filteredSince : this.#s.filtered;
+    const ids = statement.all(json(products), json(classifications), since) as UpdateIdentity[];
     return { ids, seq };
   }
 }
