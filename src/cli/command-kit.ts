@@ -1,6 +1,7 @@
 /**
  * What every command shares: the context it runs in, error handling, option parsing.
  */
+import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';
 import { type Io, reportError } from './output.ts';
 
@@ -36,4 +37,19 @@ export function intOption(
     throw new SupsyncError('INPUT_INVALID', `--${name} must be a whole number from ${min} to ${max}, got "${value}"`);
   }
   return Number(value);
+}
+
+/** Listens on `host`; a port in use is a bad option, not an internal error. */
+export async function listenOn(
+  app: FastifyInstance,
+  port: number,
+  option: string,
+  host = '127.0.0.1',
+): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new SupsyncError('INPUT_INVALID', `--${option} ${port} is in use; choose another port (0 picks a free one)`);
+  }
 }

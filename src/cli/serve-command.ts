@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { buildHttpServer, openSite } from '../app.ts';
-import { action, type CommandContext, intOption } from './command-kit.ts';
+import { action, type CommandContext, intOption, listenOn } from './command-kit.ts';
 
 export function registerServeCommand(program: Command, ctx: CommandContext): void {
   program
@@ -38,7 +38,14 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
             startScheduler: o.scheduler,
             api: { protectMetrics: o.protectMetrics === true, protectHealth: o.protectHealth === true },
           });
-          const address = await app.listen({ host: o.host, port });
+          let address: string;
+          try {
+            address = await listenOn(app, port, 'port', o.host);
+          } catch (err) {
+            await app.close();
+            await site.close();
+            throw err;
+          }
           ctx.io.out(
             `supsync serving ${address}\n  REST API:  ${address}/api/v1 (docs ${address}/docs, OpenAPI ${address}/openapi.json)\n` +
               `  MS-WSUSSS: ${address}/ServerSyncWebService/ServerSyncWebService.asmx\n` +

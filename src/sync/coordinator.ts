@@ -3,7 +3,7 @@
  * coalesce into the queued one, and a full request upgrades a queued delta (SyncNow semantics:
  * the caller gets the run id at once and polls or streams its progress).
  */
-import type { SiteStore, SyncRunRecord, SyncTrigger } from '../store/site-store.ts';
+import { requireSettings, type SiteStore, type SyncRunRecord, type SyncTrigger } from '../store/site-store.ts';
 import type { SyncEngine } from './engine.ts';
 
 export interface SyncRequest {
@@ -54,7 +54,10 @@ export class SyncCoordinator {
     return n;
   }
 
-  /** Requests a sync; returns at once with the run that will serve it. */
+  /**
+   * Requests a sync; returns at once with the run that will serve it.
+   * @throws SupsyncError `STORE_NOT_INITIALIZED` when the database holds no site (no run is recorded).
+   */
   async request(req: SyncRequest): Promise<SyncTicket> {
     if (this.queued !== undefined) {
       if (req.full && this.queued.run.kind === 'delta') {
@@ -65,7 +68,7 @@ export class SyncCoordinator {
       }
       return { run: this.queued.run, coalesced: true, finished: this.queued.finished };
     }
-    const settings = await this.store.getSettings();
+    const settings = await requireSettings(this.store);
     const run = await this.store.createRun({
       kind: req.full ? 'full' : 'delta',
       reason: req.full ? 'full synchronization requested' : 'pending plan',
@@ -73,7 +76,7 @@ export class SyncCoordinator {
       ...(req.requestedBy === undefined ? {} : { requestedBy: req.requestedBy }),
       state: 'queued',
       queuedAt: this.now().toISOString(),
-      upstreamUrl: settings?.upstreamUrl ?? '',
+      upstreamUrl: settings.upstreamUrl,
     });
     const pending = deferred(run);
     if (this.current === undefined) this.start(pending);

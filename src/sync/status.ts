@@ -3,7 +3,7 @@
  * SMS_SUPSyncStatus fields, so admins and their scripts (which poll for 6702 / 6703) feel at home.
  */
 import type { ErrorCode } from '../shared/errors.ts';
-import type { SiteStore, StatusMessage, SyncRunRecord } from '../store/site-store.ts';
+import { requireSettings, type SiteStore, type StatusMessage, type SyncRunRecord } from '../store/site-store.ts';
 
 export const STATUS = {
   STARTED: 6701,
@@ -73,8 +73,7 @@ export async function readSupSyncStatus(
   store: SiteStore,
   nextScheduledSync: string | null = null,
 ): Promise<SupSyncStatus> {
-  const settings = await store.getSettings();
-  if (settings === undefined) throw new Error('no site');
+  const settings = await requireSettings(store);
   const [messages, runs, version, state] = await Promise.all([
     store.listStatusMessages(1),
     store.listRuns(20),
