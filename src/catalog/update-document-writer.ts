@@ -8,7 +8,7 @@
  * `parseUpdateDocument(writeUpdateDocument(rev))` gives back the facts of `rev`; the generator and
  * the churn rely on that, and the tests check it on the real documents too.
  */
-import { SupsyncError } from '../shared/errors.ts';
+import { escapeXmlAttribute } from '../shared/xml-escape.ts';
 import type { PrerequisiteClause, UpdateFile, UpdateRevision } from './model.ts';
 import { NS, type NsPrefix } from './update-namespaces.ts';
 import { UPGRADES_CLASSIFICATION } from './well-known.ts';
@@ -52,30 +52,12 @@ const HANDLER_URI: Readonly<Record<'cat' | 'cmd' | 'drv', string>> = {
   drv: NS.drv,
 };
 
-const SPECIAL = /[&<>"\t\n\r\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
-const ENTITY: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  // References, because a reader normalises a literal CR (and TAB/LF in attributes) away.
-  '\t': '&#x9;',
-  '\n': '&#xA;',
-  '\r': '&#xD;',
-};
-
 /**
- * Escapes text or a double-quoted attribute value of an update metadata document.
- * @throws SupsyncError `XML_MALFORMED` on a C0 control character XML 1.0 cannot carry.
+ * Escapes text or a double-quoted attribute value of an update metadata document (attribute rules
+ * are the stricter of the two, so one function serves both).
+ * @throws SupsyncError `XML_MALFORMED` on a character XML 1.0 cannot carry.
  */
-export function escapeXml(value: string): string {
-  return value.replace(SPECIAL, (ch) => {
-    const entity = ENTITY[ch];
-    if (entity !== undefined) return entity;
-    const code = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    throw new SupsyncError('XML_MALFORMED', `cannot write character U+${code} in an update metadata document`);
-  });
-}
+export const escapeXml = escapeXmlAttribute;
 
 function attrs(pairs: readonly (readonly [string, string | number | boolean | undefined])[]): string {
   let out = '';
