@@ -47,13 +47,14 @@ const SQL = {
     JOIN updates sg ON sg.update_id = s.superseding_id
     WHERE d.is_expired = 0 AND sg.publication_state <> 'Expired'
     ORDER BY s.superseded_id, s.superseding_id`,
+  // Revisions first, by the change-sequence index: a delta with nothing new reads nothing.
   config: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
-    FROM updates u JOIN revisions r ON r.update_id = u.update_id AND r.revision_number = u.latest_revision
-    WHERE u.update_type IN ('Category', 'Detectoid') AND r.change_seq > ?
+    FROM revisions r CROSS JOIN updates u ON u.update_id = r.update_id AND u.latest_revision = r.revision_number
+    WHERE r.change_seq > ? AND u.update_type IN ('Category', 'Detectoid')
     ORDER BY r.change_seq`,
   allSoftware: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
-    FROM updates u JOIN revisions r ON r.update_id = u.update_id AND r.revision_number = u.latest_revision
-    WHERE u.is_software = 1 AND r.change_seq > ?
+    FROM revisions r CROSS JOIN updates u ON u.update_id = r.update_id AND u.latest_revision = r.revision_number
+    WHERE r.change_seq > ? AND u.is_software = 1
     ORDER BY r.change_seq`,
   // An update matches when its effective scope holds a listed product AND a listed classification.
   // Delta=false on either matching id serves it whatever its change sequence (a backfilled id).
@@ -76,7 +77,7 @@ const SQL = {
       fc (id) AS (SELECT value ->> '$.id' FROM json_each(?))
     SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
     FROM revisions r
-    JOIN updates u ON u.update_id = r.update_id AND u.latest_revision = r.revision_number
+    CROSS JOIN updates u ON u.update_id = r.update_id AND u.latest_revision = r.revision_number
     WHERE r.change_seq > ? AND u.is_software = 1
       AND EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = u.update_id AND s.kind = 'product'
         AND s.category_id IN (SELECT id FROM fp))
