@@ -93,6 +93,7 @@ export function openSite(options: SiteOptions): Site {
     close: async () => {
       await coordinator.shutdown();
       await store.close();
+      fileLog.close();
     },
   };
 }

@@ -5,17 +5,14 @@
  */
 import type { UpdateIdentity } from '../catalog/model.ts';
 import type { SupsyncError } from '../shared/errors.ts';
+import type { IdAndDelta } from '../wsusss/messages/types.ts';
+
+export type { IdAndDelta };
 
 export interface RevisionList {
   /** The anchor to store once everything listed is committed. */
   readonly anchor: string;
   readonly ids: readonly UpdateIdentity[];
-}
-
-export interface IdAndDelta {
-  readonly id: string;
-  /** true: only revisions changed since the anchor; false: all revisions for this id. */
-  readonly delta: boolean;
 }
 
 export interface UpdateListFilter {

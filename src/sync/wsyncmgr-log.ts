@@ -4,7 +4,7 @@
  * The file is size-rotated the way ConfigMgr does it: when it passes the limit it becomes
  * `wsyncmgr.lo_` (one generation kept) and a new file starts.
  */
-import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const WSYNCMGR_COMPONENT = 'SMS_WSUS_SYNC_MANAGER';
@@ -39,6 +39,8 @@ export function formatCmtraceLine(
 /** A CMTrace log file with ConfigMgr-style size rotation. */
 export class CmtraceFileLog implements SyncLog {
   private size: number;
+  /** Kept open between lines: a full sync writes one line per update. */
+  private fd: number | undefined;
 
   constructor(
     readonly path: string,
@@ -53,11 +55,19 @@ export class CmtraceFileLog implements SyncLog {
     const line = formatCmtraceLine(this.now(), severity, message);
     const bytes = Buffer.byteLength(line);
     if (this.size > 0 && this.size + bytes > this.maxBytes) {
+      this.close();
       renameSync(this.path, this.path.replace(/\.log$/, '.lo_'));
       this.size = 0;
     }
-    appendFileSync(this.path, line);
+    this.fd ??= openSync(this.path, 'a');
+    writeSync(this.fd, line);
     this.size += bytes;
+  }
+
+  /** Releases the file; the next line opens it again. */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 
