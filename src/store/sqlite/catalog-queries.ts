@@ -42,10 +42,10 @@ const SQL = {
   // instance, superseded in turn) still counts, so chains expire in order.
   supersedenceEdges: `SELECT s.superseded_id AS supersededId, s.superseding_id AS supersedingId,
       sg.date_revised AS supersedingCreated, d.is_feature_update AS feature
-    FROM supersedence s
-    JOIN updates d ON d.update_id = s.superseded_id
-    JOIN updates sg ON sg.update_id = s.superseding_id
-    WHERE d.is_expired = 0 AND sg.publication_state <> 'Expired'
+    FROM updates d INDEXED BY updates_superseded_live
+    CROSS JOIN supersedence s ON s.superseded_id = d.update_id
+    CROSS JOIN updates sg ON sg.update_id = s.superseding_id
+    WHERE d.is_superseded = 1 AND d.is_expired = 0 AND sg.publication_state <> 'Expired'
     ORDER BY s.superseded_id, s.superseding_id`,
   // Revisions first, by the change-sequence index: a delta with nothing new reads nothing.
   config: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber
