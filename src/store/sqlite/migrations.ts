@@ -17,6 +17,15 @@ export interface Migration {
 /** Every migration this supsync knows, oldest first. Append only. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'initial-schema', up: (db: SqliteDb) => void db.exec(SCHEMA_V1) },
+  {
+    version: 2,
+    name: 'live-superseded-index',
+    // The superseded updates not expired yet: all the supersedence rules read after each sync.
+    up: (db: SqliteDb) =>
+      void db.exec(
+        'CREATE INDEX updates_superseded_live ON updates (update_id) WHERE is_superseded = 1 AND is_expired = 0',
+      ),
+  },
 ]);
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -156,8 +156,6 @@ CREATE TABLE supersedence (
   PRIMARY KEY (superseding_id, superseded_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX supersedence_by_superseded ON supersedence (superseded_id, superseding_id);
--- The superseded updates that are not expired yet: all the supersedence rules look at after a sync.
-CREATE INDEX updates_superseded_live ON updates (update_id) WHERE is_superseded = 1 AND is_expired = 0;
 
 CREATE TABLE sync_state (
   upstream_url TEXT PRIMARY KEY,

@@ -50,15 +50,21 @@ const failing = (version: number): Migration => ({
   },
 });
 
+const LATEST = MIGRATIONS.length;
+
 describe('sqlite migrations', () => {
   it('migrates a fresh database to the latest version and records it in the ledger', () => {
     const db = openDatabase(path);
     try {
-      assert.deepEqual(migrate(db, MIGRATIONS, now), [1]);
+      assert.deepEqual(
+        migrate(db, MIGRATIONS, now),
+        MIGRATIONS.map((m) => m.version),
+      );
       assert.equal(readSchemaVersion(db), MIGRATIONS.length);
-      assert.deepEqual(db.prepare('SELECT version, name, applied_at FROM schema_migrations').all(), [
-        { version: 1, name: 'initial-schema', applied_at: now() },
-      ]);
+      assert.deepEqual(
+        db.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all(),
+        MIGRATIONS.map((m) => ({ version: m.version, name: m.name, applied_at: now() })),
+      );
     } finally {
       db.close();
     }
@@ -84,14 +90,16 @@ describe('sqlite migrations', () => {
   it('refuses a database migrated by a newer supsync, and writes nothing', async () => {
     await openSqliteSiteStore(path).close();
     const raw = new Database(path);
-    raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (2, 'from-the-future', 'x')").run();
+    raw
+      .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from-the-future', 'x')")
+      .run(LATEST + 1);
     raw.close();
     const before = snapshot(path);
     assert.throws(
       () => openSqliteSiteStore(path),
       (err) =>
         isSupsyncError(err, 'STORE_SCHEMA_NEWER') &&
-        err.message === 'database schema version 2 is newer than this supsync (1); upgrade supsync',
+        err.message === `database schema version ${LATEST + 1} is newer than this supsync (${LATEST}); upgrade supsync`,
     );
     assert.throws(
       () => openSqliteSiteStore(path, { readonly: true }),
@@ -105,8 +113,8 @@ describe('sqlite migrations', () => {
     const before = snapshot(path);
     const db = openDatabase(path);
     try {
-      assert.throws(() => migrate(db, [...MIGRATIONS, failing(2)], now));
-      assert.equal(readSchemaVersion(db), 1);
+      assert.throws(() => migrate(db, [...MIGRATIONS, failing(LATEST + 1)], now));
+      assert.equal(readSchemaVersion(db), LATEST);
     } finally {
       db.close();
     }
@@ -116,7 +124,7 @@ describe('sqlite migrations', () => {
   it('leaves a fresh database empty when any pending migration fails', () => {
     const db = openDatabase(path);
     try {
-      assert.throws(() => migrate(db, [...MIGRATIONS, failing(2)], now));
+      assert.throws(() => migrate(db, [...MIGRATIONS, failing(LATEST + 1)], now));
       assert.equal(readSchemaVersion(db), 0);
     } finally {
       db.close();
@@ -150,5 +158,33 @@ describe('sqlite migrations', () => {
       () => openSqliteSiteStore(path, { readonly: true }),
       (err) => isSupsyncError(err, 'STORE_IO'),
     );
+  });
+});
+
+describe('upgrading a database from an earlier schema', () => {
+  it('applies only the migrations it lacks and keeps its data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'supsync-upgrade-'));
+    const file = join(dir, 'site.db');
+    const db = openDatabase(file);
+    migrate(db, MIGRATIONS.slice(0, 1), now);
+    db.prepare("INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES ('old', 'read', 'h1', 'x')").run();
+    db.close();
+    const store = openSqliteSiteStore(file);
+    assert.deepEqual(
+      (await store.listTokens()).map((t) => t.name),
+      ['old'],
+    );
+    await store.close();
+    const raw = new Database(file);
+    const versions = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+      version: number;
+    }[];
+    const index = raw.prepare("SELECT name FROM sqlite_master WHERE name = 'updates_superseded_live'").get();
+    raw.close();
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      MIGRATIONS.map((m) => m.version),
+    );
+    assert.ok(index, 'migration 2 created its index');
   });
 });
