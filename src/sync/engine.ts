@@ -49,7 +49,6 @@ export interface SyncEngineOptions {
   readonly onEvent?: (event: SyncEvent) => void;
 }
 
-const ZERO: PhaseCounts = { listed: 0, downloaded: 0, repaired: 0, expired: 0, removed: 0, failed: 0 };
 const RETRY_MINUTES = 60;
 
 /** Is this an upstream fault that invalidates the anchors (so the sync must be full)? */
@@ -355,4 +354,3 @@ export function updateSourceGuid(settings: SupSettings): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export { ZERO as ZERO_COUNTS };
