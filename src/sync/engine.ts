@@ -353,4 +353,3 @@ export function updateSourceGuid(settings: SupSettings): string {
   const h = createHash('sha1').update(`supsync-update-source:${settings.siteCode}`).digest('hex').toUpperCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
-

@@ -141,6 +141,8 @@ async function storedClosure(ctx: PhaseContext, roots: readonly UpdateIdentity[]
   return out;
 }
 
+/** The closing progress line of a phase with nothing to download (progress lines cover the rest). */
 function logProcessed(ctx: PhaseContext, phase: PhaseName, total: number): void {
-  ctx.log.write('info', `sync: SMS synchronizing ${phase}, processed ${total} out of ${total} items (100%)`);
+  if (total > 0) return;
+  ctx.log.write('info', `sync: SMS synchronizing ${phase}, processed 0 out of 0 items (100%)`);
 }
