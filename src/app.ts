@@ -3,6 +3,7 @@
  * HTTP client, Fastify) to the core. Everything else receives its dependencies.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AlertWebhook } from './api/alert-webhook.ts';
@@ -26,6 +27,8 @@ import { UpstreamServer } from './wsusss/server.ts';
 export interface SiteOptions {
   /** Path of the site database (SQLite file). */
   readonly db: string;
+  /** Refuse a path where no database exists yet (every command but init and catalog generate). */
+  readonly mustExist?: boolean;
   /** Folder for wsyncmgr.log. Default: `logs/` beside the database. */
   readonly logDir?: string;
   readonly now?: () => Date;
@@ -48,14 +51,21 @@ export interface Site {
   close(): Promise<void>;
 }
 
-/** Opens the store at `db` (creating the file and schema if needed). */
-export function openStore(db: string): SiteStore {
-  return openSqliteSiteStore(resolve(db));
+/**
+ * Opens the store at `db`, creating the file and schema if needed — unless `mustExist`, for the
+ * commands that work on an existing site: a mistyped path must not leave an empty database behind.
+ */
+export function openStore(db: string, options: { readonly mustExist?: boolean } = {}): SiteStore {
+  const path = resolve(db);
+  if (options.mustExist === true && !existsSync(path)) {
+    throw new SupsyncError('STORE_NOT_INITIALIZED', `no site database at ${path}; create one with supsync init`);
+  }
+  return openSqliteSiteStore(path);
 }
 
 /** Opens a site: store, wsyncmgr.log, engine and coordinator. */
 export function openSite(options: SiteOptions): Site {
-  const store = openStore(options.db);
+  const store = openStore(options.db, { mustExist: options.mustExist === true });
   const logPath = join(options.logDir ?? join(dirname(resolve(options.db)), 'logs'), 'wsyncmgr.log');
   const fileLog = new CmtraceFileLog(logPath, options.now);
   const log = options.extraLog === undefined ? fileLog : teeLog(fileLog, options.extraLog);

@@ -57,7 +57,7 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
     .action(
       action(ctx, async (o: { db: string; days: string; seed: string; json?: boolean }) => {
         const days = intOption('days', o.days, 1, 3650);
-        const store = openStore(o.db);
+        const store = openStore(o.db, { mustExist: true });
         try {
           const report = await churnStore(store, { days, seed: o.seed });
           if (o.json) printJson(ctx.io, report);

@@ -40,19 +40,20 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
     .option('--schedule <schedule>', SETTING_KEYS.schedule, 'hours:24')
     .action(
       action(ctx, async (o: InitOptions) => {
+        // Every value is checked before the database file is created: a bad option leaves nothing.
+        let settings: SupSettings = { ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup', upstreamUrl: 'none' };
+        const set = (key: string, value: string | undefined) => {
+          if (value !== undefined) settings = applySetting(settings, key, value, [], validateCron);
+        };
+        set('upstream', o.upstream);
+        set('products', o.products);
+        set('classifications', o.classifications);
+        set('languages', o.languages);
+        set('site-code', o.siteCode);
+        set('sup-name', o.supName);
+        set('schedule', o.schedule);
         const store = openStore(o.db);
         try {
-          let settings: SupSettings = { ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup', upstreamUrl: 'none' };
-          const set = (key: string, value: string | undefined) => {
-            if (value !== undefined) settings = applySetting(settings, key, value, [], validateCron);
-          };
-          set('upstream', o.upstream);
-          set('products', o.products);
-          set('classifications', o.classifications);
-          set('languages', o.languages);
-          set('site-code', o.siteCode);
-          set('sup-name', o.supName);
-          set('schedule', o.schedule);
           await store.initSite(settings);
           ctx.io.out(`Created site ${settings.siteCode} in ${o.db}, upstream ${settings.upstreamUrl}\n`);
           return 0;
@@ -83,7 +84,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
               await target.client.close();
             }
           }
-          const store = openStore(target.db);
+          const store = openStore(target.db, { mustExist: true });
           try {
             const all = describeSettings(await requireSettings(store));
             if (key !== undefined && !(key in all)) {
@@ -123,7 +124,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
               await target.client.close();
             }
           }
-          const site = openSite({ db: target.db });
+          const site = openSite({ db: target.db, mustExist: true });
           try {
             const before = await requireSettings(site.store);
             const after = applySetting(before, key, value, await site.store.listCategories(), validateCron);

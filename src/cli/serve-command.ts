@@ -31,7 +31,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
           protectHealth?: boolean;
         }) => {
           const port = intOption('port', o.port, 0, 65535);
-          const site = openSite({ db: o.db });
+          const site = openSite({ db: o.db, mustExist: true });
           await site.coordinator.recoverInterrupted();
           const app = await buildHttpServer({
             site,

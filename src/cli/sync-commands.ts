@@ -52,6 +52,7 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
         const progress = o.json ? undefined : progressPrinter(ctx.io);
         const site = openSite({
           db: target.db,
+          mustExist: true,
           ...(o.logDir === undefined ? {} : { logDir: o.logDir }),
           ...(progress === undefined ? {} : { onSyncEvent: progress.onEvent }),
         });
@@ -93,7 +94,7 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
             await target.client.close();
           }
         }
-        const site = openSite({ db: target.db });
+        const site = openSite({ db: target.db, mustExist: true });
         try {
           const status = await readSupSyncStatus(site.store);
           const runs = await site.store.listRuns(10);

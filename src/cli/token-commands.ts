@@ -46,7 +46,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
           await target.client.close();
         }
       } else {
-        const store = openStore(target.db);
+        const store = openStore(target.db, { mustExist: true });
         try {
           const { record, token: plaintext } = await createApiToken(store, name, role, () => new Date());
           created = { ...record, token: plaintext };
@@ -76,7 +76,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
           await target.client.close();
         }
       } else {
-        const store = openStore(target.db);
+        const store = openStore(target.db, { mustExist: true });
         try {
           tokens = await store.listTokens();
         } finally {

@@ -133,7 +133,7 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
             await target.client.close();
           }
         } else {
-          const store = openStore(target.db);
+          const store = openStore(target.db, { mustExist: true });
           try {
             const result = await store.queryUpdates(toUpdateQuery(filters));
             page = { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };

@@ -158,6 +158,7 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       ]);
       assertInputError(sync, 'STORE_NOT_INITIALIZED');
       assertInputError(status, 'STORE_NOT_INITIALIZED');
+      assert.equal(existsSync(empty), false, 'a mistyped path leaves no empty database behind');
     });
 
     it('init with a product the catalog does not have: CONFIG_UNKNOWN_CATEGORY', async () => {
@@ -170,6 +171,7 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       );
       assertInputError(r, 'CONFIG_UNKNOWN_CATEGORY');
       assert.match(r.stderr, /products: .*"No Such Product"/);
+      assert.equal(existsSync(db), false, 'a refused init creates no database');
     });
   });
 
