@@ -4,7 +4,6 @@
  */
 import type { Command } from 'commander';
 import { openStore } from '../app.ts';
-import { churnStore, generateIntoStore } from '../catalog-gen/index.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { action, type CommandContext, intOption } from './command-kit.ts';
 import { printJson } from './output.ts';
@@ -28,6 +27,7 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
         try {
           const started = Date.now();
           let lastPct = -1;
+          const { generateIntoStore } = await import('../catalog-gen/index.ts');
           const report = await generateIntoStore(store, { updates, seed: o.seed, now }, (done, total) => {
             const pct = Math.floor((done * 10) / Math.max(1, total)) * 10;
             if (!o.json && pct !== lastPct) {
@@ -59,6 +59,7 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
         const days = intOption('days', o.days, 1, 3650);
         const store = openStore(o.db, { mustExist: true });
         try {
+          const { churnStore } = await import('../catalog-gen/index.ts');
           const report = await churnStore(store, { days, seed: o.seed });
           if (o.json) printJson(ctx.io, report);
           else

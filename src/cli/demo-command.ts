@@ -7,9 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createApiToken } from '../api/auth.ts';
-import { buildHttpServer, openSite } from '../app.ts';
-import { generateIntoStore } from '../catalog-gen/index.ts';
+import { openSite } from '../app.ts';
 import { DEFAULT_SETTINGS } from '../site/settings.ts';
 import type { SiteStore } from '../store/site-store.ts';
 import type { SyncEvent } from '../sync/engine.ts';
@@ -39,6 +37,12 @@ export function registerDemoCommand(program: Command, ctx: CommandContext): void
 }
 
 async function runDemo(ctx: CommandContext, o: DemoOptions): Promise<number> {
+  // Loaded here, not at start-up: other commands never need them.
+  const [{ buildHttpServer }, { generateIntoStore }, { createApiToken }] = await Promise.all([
+    import('../app-http.ts'),
+    import('../catalog-gen/index.ts'),
+    import('../api/auth.ts'),
+  ]);
   const { io } = ctx;
   const dir = resolve(o.dir);
   mkdirSync(dir, { recursive: true });

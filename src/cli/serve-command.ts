@@ -4,7 +4,7 @@
  * gracefully (the running sync stops at a safe point). Listens on loopback unless told otherwise.
  */
 import type { Command } from 'commander';
-import { buildHttpServer, openSite } from '../app.ts';
+import { openSite } from '../app.ts';
 import { action, type CommandContext, intOption, listenOn } from './command-kit.ts';
 
 export function registerServeCommand(program: Command, ctx: CommandContext): void {
@@ -33,6 +33,8 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
           const port = intOption('port', o.port, 0, 65535);
           const site = openSite({ db: o.db, mustExist: true });
           await site.coordinator.recoverInterrupted();
+          // Loaded here, not at start-up: the other commands never need Fastify and the API.
+          const { buildHttpServer } = await import('../app-http.ts');
           const app = await buildHttpServer({
             site,
             startScheduler: o.scheduler,

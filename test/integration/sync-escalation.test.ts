@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildHttpServer } from '../../src/app.ts';
+import { buildHttpServer } from '../../src/app-http.ts';
 import { validateCron } from '../../src/site/cron.ts';
 import { applySetting } from '../../src/site/settings-validation.ts';
 import { requireSettings } from '../../src/store/site-store.ts';

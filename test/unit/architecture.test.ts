@@ -47,8 +47,21 @@ const ALLOWED: Record<string, readonly string[]> = {
   sync: ['shared', 'catalog', 'wsusss', 'store', 'site'],
   scheduler: ['shared', 'site', 'store', 'sync'],
   api: ['shared', 'catalog', 'site', 'store', 'sync', 'scheduler', 'wsusss'],
-  cli: ['shared', 'catalog', 'catalog-gen', 'site', 'store', 'sync', 'scheduler', 'wsusss', 'api', 'app.ts'],
+  cli: [
+    'shared',
+    'catalog',
+    'catalog-gen',
+    'site',
+    'store',
+    'sync',
+    'scheduler',
+    'wsusss',
+    'api',
+    'app.ts',
+    'app-http.ts',
+  ],
   'app.ts': ['*'],
+  'app-http.ts': ['*'],
   'main.ts': ['*'],
 };
 
