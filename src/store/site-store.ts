@@ -250,6 +250,11 @@ export interface SiteStore {
    */
   listBundleMembers(bundleIds: readonly string[]): Promise<UpdateIdentity[]>;
   /**
+   * Update ids the latest revisions of `updateIds` name as prerequisites outside category clauses
+   * (categories, detectoids and updates alike), each once.
+   */
+  listPrerequisiteIds(updateIds: readonly string[]): Promise<string[]>;
+  /**
    * Every supersedence edge between stored updates whose superseded end is not yet expired (for the
    * supersedence rules). Edges from a superseding update whose latest revision upstream marked
    * Expired (withdrawn by Microsoft) are left out; one the site expired itself still counts.

@@ -30,6 +30,8 @@ export interface DownloadResult {
   readonly failed: number;
   /** Bundle members named by downloaded documents (the caller decides which are missing). */
   readonly bundledMembers: readonly UpdateIdentity[];
+  /** Update ids named as prerequisites outside category clauses (may be categories, detectoids or updates). */
+  readonly prerequisiteIds: readonly string[];
 }
 
 /** Downloads `ids`, commits them batch by batch, and reports what was done. */
@@ -43,8 +45,9 @@ export async function downloadRevisions(
   let failed = 0;
   let consecutive = 0;
   const members: UpdateIdentity[] = [];
+  const prerequisites = new Set<string>();
   const total = ids.length;
-  if (total === 0) return { downloaded, failed, bundledMembers: members };
+  if (total === 0) return { downloaded, failed, bundledMembers: members, prerequisiteIds: [] };
 
   // Upstream batches hold at most MaxNumberOfUpdatesPerRequest (100) documents; committing a few of
   // them together keeps the per-transaction cost of the derived tables down. Each commit is whole.
@@ -81,6 +84,9 @@ export async function downloadRevisions(
         );
       }
       members.push(...stored.revision.bundledUpdates);
+      for (const clause of stored.revision.prerequisites) {
+        if (!clause.isCategory) for (const id of clause.updateIds) prerequisites.add(id);
+      }
     }
     if (pending.length >= COMMIT_BATCH) await flush();
     ctx.onProgress(done, total);
@@ -92,7 +98,7 @@ export async function downloadRevisions(
     // What was fetched and parsed before a failure or a cancel is kept: it is whole and consistent.
     await flush();
   }
-  return { downloaded, failed, bundledMembers: members };
+  return { downloaded, failed, bundledMembers: members, prerequisiteIds: [...prerequisites] };
 }
 
 function parseOrError(id: UpdateIdentity, xml: string): StoredRevision | SupsyncError {

@@ -80,6 +80,13 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
   let candidates: UpdateIdentity[] = [...listed.ids];
   if (verify) candidates = [...candidates, ...(await storedClosure(ctx, listed.ids))];
   const offered = new Set(candidates.map((id) => id.updateId));
+  // ...and the prerequisites of what is offered, so a required update outside the subscription is
+  // checked, repaired and kept rather than expired as no longer offered.
+  if (verify) {
+    const required = await requiredByOffered(ctx, offered);
+    for (const id of required) offered.add(id.updateId);
+    candidates = [...candidates, ...required];
+  }
   const checks = await ctx.store.checkRevisions(candidates, verify);
   let { need, damaged } = missingOrDamaged(candidates, checks);
   ctx.onPhase('updates', need.length);
@@ -99,8 +106,10 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
     downloaded += result.downloaded;
     failed += result.failed;
     // Bundle members are fetched even when the filter would not list them (leaves carry the
-    // product only in a plain AtLeastOne, so a real WSUS never lists them).
-    const fresh = result.bundledMembers.filter((m) => !seen.has(revisionKey(m)));
+    // product only in a plain AtLeastOne, so a real WSUS never lists them), and so are
+    // prerequisite updates outside the subscription.
+    const prerequisites = await prerequisiteUpdates(ctx, result.prerequisiteIds, offered);
+    const fresh = [...result.bundledMembers, ...prerequisites].filter((m) => !seen.has(revisionKey(m)));
     for (const m of fresh) {
       seen.add(revisionKey(m));
       offered.add(m.updateId);
@@ -122,6 +131,42 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
         : undefined,
     ...(verify ? { offered } : {}),
   };
+}
+
+/**
+ * Prerequisites that name an update the site does not have. A prerequisite names an UpdateID only,
+ * so its revision comes from the unfiltered update list — asked for only when such an id exists.
+ */
+async function prerequisiteUpdates(
+  ctx: PhaseContext,
+  ids: readonly string[],
+  offered: ReadonlySet<string>,
+): Promise<UpdateIdentity[]> {
+  const unknown = ids.filter((id) => !offered.has(id));
+  if (unknown.length === 0) return [];
+  const [config, software] = await Promise.all([
+    ctx.store.listLatestIdentities(true),
+    ctx.store.listLatestIdentities(false),
+  ]);
+  const stored = new Set([...config, ...software].map((i) => i.updateId));
+  const missing = new Set(unknown.filter((id) => !stored.has(id)));
+  if (missing.size === 0) return [];
+  ctx.log.write('info', `Looking up ${missing.size} prerequisite update(s) outside the subscription`);
+  const all = await ctx.session.listUpdates({});
+  const found = all.ids.filter((i) => missing.has(i.updateId));
+  if (found.length < missing.size) {
+    ctx.log.write('warning', `${missing.size - found.length} prerequisite update(s) are not offered by the upstream`);
+  }
+  return found;
+}
+
+/** Stored or upstream identities of the update prerequisites of `offered` (one level). */
+async function requiredByOffered(ctx: PhaseContext, offered: ReadonlySet<string>): Promise<UpdateIdentity[]> {
+  const ids = (await ctx.store.listPrerequisiteIds([...offered])).filter((id) => !offered.has(id));
+  if (ids.length === 0) return [];
+  const software = new Map((await ctx.store.listLatestIdentities(false)).map((i) => [i.updateId, i]));
+  const stored = ids.flatMap((id) => software.get(id) ?? []);
+  return [...stored, ...(await prerequisiteUpdates(ctx, ids, offered))];
 }
 
 async function storedClosure(ctx: PhaseContext, roots: readonly UpdateIdentity[]): Promise<UpdateIdentity[]> {

@@ -15,10 +15,11 @@ export interface RevisionList {
   readonly ids: readonly UpdateIdentity[];
 }
 
+/** Without products and classifications the list is unfiltered: every software update. */
 export interface UpdateListFilter {
   readonly anchor?: string;
-  readonly products: readonly IdAndDelta[];
-  readonly classifications: readonly IdAndDelta[];
+  readonly products?: readonly IdAndDelta[];
+  readonly classifications?: readonly IdAndDelta[];
 }
 
 export interface UpstreamConfig {

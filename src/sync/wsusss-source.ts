@@ -33,8 +33,8 @@ export function wsusssSource(options: WsusssClientOptions): UpstreamSource {
             {
               ...(filter.anchor === undefined ? {} : { anchor: filter.anchor }),
               getConfig: false,
-              categories: filter.products,
-              classifications: filter.classifications,
+              ...(filter.products === undefined ? {} : { categories: filter.products }),
+              ...(filter.classifications === undefined ? {} : { classifications: filter.classifications }),
             },
             signal,
           );

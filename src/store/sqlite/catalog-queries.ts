@@ -35,6 +35,8 @@ const SQL = {
   latest: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber FROM updates u
     WHERE u.is_software = ? ORDER BY u.update_id`,
   currentSeq: 'SELECT seq FROM change_counter WHERE id = 1',
+  prerequisiteIds: `SELECT DISTINCT p.ref_id AS id
+    FROM json_each(?) j CROSS JOIN update_prereqs p ON p.update_id = j.value WHERE p.via_clause = 0`,
   bundleMembers: `SELECT DISTINCT b.member_id AS updateId, b.member_revision AS revisionNumber
     FROM json_each(?) j CROSS JOIN bundles b ON b.bundle_id = j.value`,
   // A superseding update Microsoft has withdrawn (upstream Expired) no longer supersedes anything:
@@ -129,6 +131,15 @@ export class CatalogQueries {
   listLatestIdentities(config: boolean): UpdateIdentity[] {
     if (config) return this.#s.config.all(-1) as UpdateIdentity[];
     return this.#s.latest.all(1) as UpdateIdentity[];
+  }
+
+  /** Prerequisite ids outside category clauses of the latest revisions of `updateIds`, each once. */
+  listPrerequisiteIds(updateIds: readonly string[]): string[] {
+    const seen = new Set<string>();
+    for (const part of chunks(updateIds)) {
+      for (const r of this.#s.prerequisiteIds.all(JSON.stringify(part)) as { id: string }[]) seen.add(r.id);
+    }
+    return [...seen];
   }
 
   /** Members of the latest revisions of `bundleIds`, each once. */

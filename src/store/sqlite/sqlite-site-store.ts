@@ -109,6 +109,10 @@ class SqliteSiteStore implements SiteStore {
   async listBundleMembers(bundleIds: readonly string[]): Promise<UpdateIdentity[]> {
     return this.#read('listBundleMembers', () => this.#catalog.listBundleMembers(bundleIds));
   }
+
+  async listPrerequisiteIds(updateIds: readonly string[]): Promise<string[]> {
+    return this.#read('listPrerequisiteIds', () => this.#catalog.listPrerequisiteIds(updateIds));
+  }
   async listSupersedenceEdges(): Promise<SupersedenceEdge[]> {
     return this.#read('listSupersedenceEdges', () => this.#catalog.listSupersedenceEdges());
   }

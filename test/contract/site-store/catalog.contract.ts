@@ -145,6 +145,22 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
     });
   });
 
+  it('lists prerequisite ids outside category clauses of the latest revisions', async () => {
+    await withStore(factory, async (store) => {
+      const plain = (ids: string[]) => ({ updateIds: ids, isCategory: false, isAtLeastOne: ids.length > 1 });
+      const old = makeRevision({ id: U1, rev: 200, prerequisites: [plain([guid(20)])] });
+      const latest = makeRevision({
+        id: U1,
+        rev: 201,
+        prerequisites: [plain([guid(21), guid(22)]), { updateIds: [guid(23)], isCategory: true }],
+      });
+      const other = makeRevision({ id: U2, prerequisites: [plain([guid(22)])] });
+      await store.putRevisions([old, latest, other]);
+      const ids = await store.listPrerequisiteIds([U1, U2, guid(404)]);
+      assert.deepEqual(ids.sort(), [guid(21), guid(22)].sort());
+    });
+  });
+
   it('lists the bundle members of the latest revisions of bundles', async () => {
     await withStore(factory, async (store) => {
       const old = makeRevision({ id: U1, rev: 200, bundled: [id(guid(10))] });
