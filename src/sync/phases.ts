@@ -142,14 +142,14 @@ async function prerequisiteUpdates(
   ids: readonly string[],
   offered: ReadonlySet<string>,
 ): Promise<UpdateIdentity[]> {
-  const unknown = ids.filter((id) => !offered.has(id));
+  const unknown = [...new Set(ids)].filter((id) => !offered.has(id));
   if (unknown.length === 0) return [];
-  const [config, software] = await Promise.all([
-    ctx.store.listLatestIdentities(true),
-    ctx.store.listLatestIdentities(false),
-  ]);
-  const stored = new Set([...config, ...software].map((i) => i.updateId));
-  const missing = new Set(unknown.filter((id) => !stored.has(id)));
+  // Most are categories and detectoids (the small config list); the rest are checked one by one.
+  const config = new Set((await ctx.store.listLatestIdentities(true)).map((i) => i.updateId));
+  const missing = new Set<string>();
+  for (const id of unknown) {
+    if (!config.has(id) && (await ctx.store.getUpdate(id)) === undefined) missing.add(id);
+  }
   if (missing.size === 0) return [];
   ctx.log.write('info', `Looking up ${missing.size} prerequisite update(s) outside the subscription`);
   const all = await ctx.session.listUpdates({});

@@ -37,6 +37,7 @@ const SQL = {
   currentSeq: 'SELECT seq FROM change_counter WHERE id = 1',
   prerequisiteIds: `SELECT DISTINCT p.ref_id AS id
     FROM json_each(?) j CROSS JOIN update_prereqs p ON p.update_id = j.value WHERE p.via_clause = 0`,
+  allPrerequisites: 'SELECT update_id AS updateId, ref_id AS id FROM update_prereqs WHERE via_clause = 0',
   bundleMembers: `SELECT DISTINCT b.member_id AS updateId, b.member_revision AS revisionNumber
     FROM json_each(?) j CROSS JOIN bundles b ON b.bundle_id = j.value`,
   // A superseding update Microsoft has withdrawn (upstream Expired) no longer supersedes anything:
@@ -136,6 +137,14 @@ export class CatalogQueries {
   /** Prerequisite ids outside category clauses of the latest revisions of `updateIds`, each once. */
   listPrerequisiteIds(updateIds: readonly string[]): string[] {
     const seen = new Set<string>();
+    if (updateIds.length > 20 * CHUNK) {
+      // A full sync asks for most of the catalog: one pass over the table beats hundreds of lookups.
+      const wanted = new Set(updateIds);
+      for (const r of this.#s.allPrerequisites.iterate() as Iterable<{ updateId: string; id: string }>) {
+        if (wanted.has(r.updateId)) seen.add(r.id);
+      }
+      return [...seen];
+    }
     for (const part of chunks(updateIds)) {
       for (const r of this.#s.prerequisiteIds.all(JSON.stringify(part)) as { id: string }[]) seen.add(r.id);
     }

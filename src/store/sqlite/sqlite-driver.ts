@@ -17,6 +17,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): SqliteRunResult;
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Rows one at a time, for scans too large to hold as one array. */
+  iterate(...params: unknown[]): IterableIterator<unknown>;
 }
 
 /** A function wrapped in a transaction; `immediate` takes the write lock up front (BEGIN IMMEDIATE). */

@@ -158,6 +158,10 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
       await store.putRevisions([old, latest, other]);
       const ids = await store.listPrerequisiteIds([U1, U2, guid(404)]);
       assert.deepEqual(ids.sort(), [guid(21), guid(22)].sort());
+      // A full sync asks for most of the catalog at once; the answer must not depend on the size.
+      const many = [U1, ...Array.from({ length: 12_000 }, (_, i) => guid(100_000 + i))];
+      assert.deepEqual((await store.listPrerequisiteIds(many)).sort(), [guid(21), guid(22)].sort());
+      assert.deepEqual((await store.listPrerequisiteIds([U2, ...many.slice(1)])).sort(), [guid(22)]);
     });
   });
 
