@@ -254,6 +254,8 @@ export interface SiteStore {
    * (categories, detectoids and updates alike), each once.
    */
   listPrerequisiteIds(updateIds: readonly string[]): Promise<string[]>;
+  /** Which of `updateIds` the site stores (any revision, any update type). */
+  storedUpdateIds(updateIds: readonly string[]): Promise<Set<string>>;
   /**
    * Every supersedence edge between stored updates whose superseded end is not yet expired (for the
    * supersedence rules). Edges from a superseding update whose latest revision upstream marked

@@ -144,12 +144,8 @@ async function prerequisiteUpdates(
 ): Promise<UpdateIdentity[]> {
   const unknown = [...new Set(ids)].filter((id) => !offered.has(id));
   if (unknown.length === 0) return [];
-  // Most are categories and detectoids (the small config list); the rest are checked one by one.
-  const config = new Set((await ctx.store.listLatestIdentities(true)).map((i) => i.updateId));
-  const missing = new Set<string>();
-  for (const id of unknown) {
-    if (!config.has(id) && (await ctx.store.getUpdate(id)) === undefined) missing.add(id);
-  }
+  const stored = await ctx.store.storedUpdateIds(unknown);
+  const missing = new Set(unknown.filter((id) => !stored.has(id)));
   if (missing.size === 0) return [];
   ctx.log.write('info', `Looking up ${missing.size} prerequisite update(s) outside the subscription`);
   const all = await ctx.session.listUpdates({});

@@ -37,6 +37,7 @@ const SQL = {
   currentSeq: 'SELECT seq FROM change_counter WHERE id = 1',
   prerequisiteIds: `SELECT DISTINCT p.ref_id AS id
     FROM json_each(?) j CROSS JOIN update_prereqs p ON p.update_id = j.value WHERE p.via_clause = 0`,
+  storedIds: 'SELECT u.update_id AS id FROM json_each(?) j CROSS JOIN updates u ON u.update_id = j.value',
   allPrerequisites: 'SELECT update_id AS updateId, ref_id AS id FROM update_prereqs WHERE via_clause = 0',
   bundleMembers: `SELECT DISTINCT b.member_id AS updateId, b.member_revision AS revisionNumber
     FROM json_each(?) j CROSS JOIN bundles b ON b.bundle_id = j.value`,
@@ -132,6 +133,15 @@ export class CatalogQueries {
   listLatestIdentities(config: boolean): UpdateIdentity[] {
     if (config) return this.#s.config.all(-1) as UpdateIdentity[];
     return this.#s.latest.all(1) as UpdateIdentity[];
+  }
+
+  /** Which of `updateIds` are stored. */
+  storedUpdateIds(updateIds: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    for (const part of chunks(updateIds)) {
+      for (const r of this.#s.storedIds.all(JSON.stringify(part)) as { id: string }[]) out.add(r.id);
+    }
+    return out;
   }
 
   /** Prerequisite ids outside category clauses of the latest revisions of `updateIds`, each once. */

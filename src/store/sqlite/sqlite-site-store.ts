@@ -113,6 +113,10 @@ class SqliteSiteStore implements SiteStore {
   async listPrerequisiteIds(updateIds: readonly string[]): Promise<string[]> {
     return this.#read('listPrerequisiteIds', () => this.#catalog.listPrerequisiteIds(updateIds));
   }
+
+  async storedUpdateIds(updateIds: readonly string[]): Promise<Set<string>> {
+    return this.#read('storedUpdateIds', () => this.#catalog.storedUpdateIds(updateIds));
+  }
   async listSupersedenceEdges(): Promise<SupersedenceEdge[]> {
     return this.#read('listSupersedenceEdges', () => this.#catalog.listSupersedenceEdges());
   }

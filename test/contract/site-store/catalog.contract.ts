@@ -162,6 +162,7 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
       const many = [U1, ...Array.from({ length: 12_000 }, (_, i) => guid(100_000 + i))];
       assert.deepEqual((await store.listPrerequisiteIds(many)).sort(), [guid(21), guid(22)].sort());
       assert.deepEqual((await store.listPrerequisiteIds([U2, ...many.slice(1)])).sort(), [guid(22)]);
+      assert.deepEqual([...(await store.storedUpdateIds([U1, guid(21), U2, guid(404)]))].sort(), [U1, U2].sort());
     });
   });
 
