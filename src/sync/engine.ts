@@ -97,7 +97,7 @@ export class SyncEngine {
     this.emit({ kind: 'started', runId: run.id, syncKind: plan.kind, reason: plan.reason });
     log.write('info', 'Starting Sync');
     log.write('info', `Performing sync on ${triggerText(run.trigger)}`);
-    await this.status(run.id, STATUS.STARTED);
+    await this.status(settings, run.id, STATUS.STARTED);
     try {
       let outcome: { categories: PhaseCounts; updates: PhaseCounts };
       try {
@@ -134,7 +134,7 @@ export class SyncEngine {
     }
     const source = this.opts.sourceFor(settings);
     this.emit({ kind: 'phase', runId, phase: 'connecting', total: 0 });
-    await this.status(runId, STATUS.SYNCING_UPSTREAM);
+    await this.status(settings, runId, STATUS.SYNCING_UPSTREAM);
     log.write('info', `Synchronizing WSUS server ${source.url} ...`);
     const session = await source.open(signal);
     try {
@@ -166,7 +166,7 @@ export class SyncEngine {
   /** 6705: supersedence rules, removal of what is no longer offered, cleanup of old expired updates. */
   private async siteDatabasePhase(settings: SupSettings, runId: number, updates: PhaseOutcome): Promise<PhaseCounts> {
     const { store, log } = this.opts;
-    await this.status(runId, STATUS.SYNCING_SITE_DB);
+    await this.status(settings, runId, STATUS.SYNCING_SITE_DB);
     this.emit({ kind: 'phase', runId, phase: 'site-database', total: 0 });
     log.write('info', `Synchronizing SMS database with WSUS server ${settings.upstreamUrl} ...`);
     const now = this.now();
@@ -261,7 +261,7 @@ export class SyncEngine {
       ...(plan.kind === 'full' ? { lastFullSyncAt: now.toISOString() } : {}),
     };
     await store.patchSyncState(settings.upstreamUrl, patch);
-    await this.status(runId, STATUS.DONE);
+    await this.status(settings, runId, STATUS.DONE);
     log.write('info', `Sync succeeded. Setting sync alert to canceled state on site ${settings.siteCode}`);
     if ((await store.cancelAlerts('sync-failure', now.toISOString())) > 0) {
       this.emit({ kind: 'alert', state: 'canceled', message: `Sync succeeded on site ${settings.siteCode}` });
@@ -284,7 +284,7 @@ export class SyncEngine {
       : toSupsyncError(err);
     const now = this.now();
     const state: RunState = error.code === 'ABORTED' ? 'cancelled' : 'failed';
-    await this.status(runId, STATUS.FAILED, `${STATUS_TEXT[STATUS.FAILED]} ${error.message}`, 'E');
+    await this.status(settings, runId, STATUS.FAILED, `${STATUS_TEXT[STATUS.FAILED]} ${error.message}`, 'E');
     log.write('error', `Sync failed: ${error.message}. Source: ${error.code}`);
     if (state === 'failed') {
       log.write('error', `Sync failed. Will retry in ${RETRY_MINUTES} minutes`);
@@ -307,8 +307,14 @@ export class SyncEngine {
     return requireSettings(this.opts.store);
   }
 
-  private async status(runId: number, messageId: number, text?: string, severity: 'I' | 'E' = 'I') {
-    const settings = await this.opts.store.getSettings();
+  /** Records a status message and writes its STATMSG line (the caller's settings name the site). */
+  private async status(
+    settings: SupSettings,
+    runId: number,
+    messageId: number,
+    text?: string,
+    severity: 'I' | 'E' = 'I',
+  ) {
     await this.opts.store.addStatusMessage({
       runId,
       messageId,
@@ -319,7 +325,7 @@ export class SyncEngine {
     const isErr = severity === 'E';
     this.opts.log.write(
       isErr ? 'error' : 'info',
-      `STATMSG: ID=${messageId} SEV=${severity} LEV=M SOURCE="SMS Server" COMP="SMS_WSUS_SYNC_MANAGER" SYS=${settings?.supName ?? ''} SITE=${settings?.siteCode ?? ''} PID=${process.pid} TID=${process.pid} GMTDATE=${this.now().toUTCString()} ISTR0="" ISTR1="${isErr ? (text ?? '').replaceAll('"', "'") : ''}" ISTR2="" ISTR3="" ISTR4="" ISTR5="" ISTR6="" ISTR7="" ISTR8="" ISTR9="" NUMATTRS=0`,
+      `STATMSG: ID=${messageId} SEV=${severity} LEV=M SOURCE="SMS Server" COMP="SMS_WSUS_SYNC_MANAGER" SYS=${settings.supName} SITE=${settings.siteCode} PID=${process.pid} TID=${process.pid} GMTDATE=${this.now().toUTCString()} ISTR0="" ISTR1="${isErr ? (text ?? '').replaceAll('"', "'") : ''}" ISTR2="" ISTR3="" ISTR4="" ISTR5="" ISTR6="" ISTR7="" ISTR8="" ISTR9="" NUMATTRS=0`,
     );
   }
 
