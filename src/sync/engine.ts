@@ -141,7 +141,8 @@ export class SyncEngine {
       const state = await store.getSyncState(settings.upstreamUrl);
       const config = await session.configData(plan.kind === 'delta' ? state?.configAnchor : undefined);
       await store.patchSyncState(settings.upstreamUrl, {
-        configAnchor: config.newConfigAnchor,
+        // An upstream that names no anchor gets none back next time, not an empty one.
+        configAnchor: config.newConfigAnchor === '' ? null : config.newConfigAnchor,
         serverConfig: config.raw,
       });
       const ctx = this.phaseContext(settings, plan.kind, state, session, runId, signal);
