@@ -87,16 +87,17 @@ export async function generateIntoStore(
   const total = config + options.updates;
   let batch: StoredRevision[] = [];
   let done = 0;
-  const flush = async () => {
-    await store.putRevisions(batch);
+  // Memberships are refreshed once, by the last batch.
+  const flush = async (last: boolean) => {
+    await store.putRevisions(batch, { deferDerived: !last });
     done += batch.length;
     batch = [];
     onProgress?.(done, total);
   };
   for (const revision of generateCatalog(options)) {
     batch.push(revision);
-    if (batch.length >= BATCH) await flush();
+    if (batch.length >= BATCH) await flush(false);
   }
-  if (batch.length > 0) await flush();
+  await flush(true);
   return { categories: config, updates: done - config, revisions: done };
 }

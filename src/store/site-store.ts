@@ -35,6 +35,20 @@ export interface SyncState {
 /** A partial update of SyncState; `null` clears a field. */
 export type SyncStatePatch = { readonly [K in keyof Omit<SyncState, 'upstreamUrl'>]?: SyncState[K] | null };
 
+export interface PutRevisionsOptions {
+  /** A sync-state patch committed with the revisions. */
+  readonly state?: { readonly upstreamUrl: string; readonly patch: SyncStatePatch };
+  /**
+   * Leave the derived tables (memberships, effective scope, paging facets, superseded flags) of these
+   * revisions to a later write: the next `putRevisions` without this option, `patchSyncState` or a
+   * removal brings them up to date, for every deferred batch at once. Until then queries do not see
+   * the new revisions' memberships and the change sequence offered downstream does not move past
+   * them. The rows themselves commit now, so nothing is lost and nothing is downloaded twice. Ignored
+   * when `state` is given. For bulk writers such as a sync phase, which end with a write without it.
+   */
+  readonly deferDerived?: boolean;
+}
+
 /** What the store knows about one stored revision when asked to check it. */
 export type RevisionCheck = 'ok' | 'damaged';
 
@@ -225,10 +239,7 @@ export interface SiteStore {
    * Upserts revisions (categories and updates alike) and, in the same transaction, applies the
    * optional sync-state patch. Each written revision gets a new change sequence number.
    */
-  putRevisions(
-    revisions: readonly StoredRevision[],
-    state?: { upstreamUrl: string; patch: SyncStatePatch },
-  ): Promise<void>;
+  putRevisions(revisions: readonly StoredRevision[], options?: PutRevisionsOptions): Promise<void>;
   /**
    * Which of `ids` are stored, keyed by `revisionKey`; absent ids are missing (not in the map). A
    * revision whose document or parsed facts are gone is 'damaged'; with `verify`, also one whose
@@ -241,7 +252,10 @@ export interface SiteStore {
   listLatestIdentities(config: boolean): Promise<UpdateIdentity[]>;
   /** Revisions to serve downstream, plus the current change sequence (the new anchor's counter). */
   listRevisionsForDownstream(query: RevisionListQuery): Promise<{ ids: UpdateIdentity[]; seq: number }>;
-  /** Highest change sequence so far. */
+  /**
+   * The change sequence a downstream anchor may cover: the highest one whose derived tables are up
+   * to date (revisions of deferred writes have higher numbers until they are).
+   */
   currentSeq(): Promise<number>;
 
   /**
@@ -277,6 +291,10 @@ export interface SiteStore {
   setDeployed(updateIds: readonly string[], deployed: boolean): Promise<number>;
 
   getSyncState(upstreamUrl: string): Promise<SyncState | undefined>;
+  /**
+   * Applies a sync-state patch. Derived tables left behind by deferred writes are brought up to date
+   * first, in the same transaction: an anchor never commits ahead of the data it describes.
+   */
   patchSyncState(upstreamUrl: string, patch: SyncStatePatch): Promise<void>;
   /** The catalog version (SyncCatalogVersion); bumped by the sync only when the catalog changed. */
   getCatalogVersion(): Promise<number>;

@@ -49,13 +49,15 @@ export async function downloadRevisions(
   const total = ids.length;
   if (total === 0) return { downloaded, failed, bundledMembers: members, prerequisiteIds: [] };
 
-  // Upstream batches hold at most MaxNumberOfUpdatesPerRequest (100) documents; committing a few of
-  // them together keeps the per-transaction cost of the derived tables down. Each commit is whole.
+  // Upstream batches hold at most MaxNumberOfUpdatesPerRequest (100) documents; a few of them commit
+  // together. Each commit is whole; the derived tables (memberships, scope, facets) of all but the
+  // last are refreshed once, by the last, which also runs after a failure or a cancel. A killed
+  // process leaves them to the next sync's first anchor write (SiteStore.patchSyncState).
   let pending: StoredRevision[] = [];
-  const flush = async () => {
+  const flush = async (last: boolean) => {
     const batch = pending;
     pending = [];
-    if (batch.length > 0) await ctx.store.putRevisions(batch);
+    if (batch.length > 0 || last) await ctx.store.putRevisions(batch, { deferDerived: !last });
     downloaded += batch.length;
   };
   const onBatch = async (outcomes: readonly FetchOutcome[]) => {
@@ -88,7 +90,7 @@ export async function downloadRevisions(
         if (!clause.isCategory) for (const id of clause.updateIds) prerequisites.add(id);
       }
     }
-    if (pending.length >= COMMIT_BATCH) await flush();
+    if (pending.length >= COMMIT_BATCH) await flush(false);
     ctx.onProgress(done, total);
   };
 
@@ -96,7 +98,7 @@ export async function downloadRevisions(
     await ctx.session.fetch(ids, onBatch, ctx.signal);
   } finally {
     // What was fetched and parsed before a failure or a cancel is kept: it is whole and consistent.
-    await flush();
+    await flush(true);
   }
   return { downloaded, failed, bundledMembers: members, prerequisiteIds: [...prerequisites] };
 }

@@ -9,6 +9,7 @@
  */
 import { describe } from 'node:test';
 import { catalogContract } from './site-store/catalog.contract.ts';
+import { deferredContract } from './site-store/deferred.contract.ts';
 import { downstreamContract } from './site-store/downstream.contract.ts';
 import type { ContractHooks, SiteStoreFactory } from './site-store/harness.ts';
 import { maintenanceContract } from './site-store/maintenance.contract.ts';
@@ -23,6 +24,7 @@ export function runSiteStoreContract(name: string, factory: SiteStoreFactory, ho
     describe('site, settings and catalog version', () => recordsContract.site(factory));
     describe('revisions', () => catalogContract(factory, hooks));
     describe('downstream revision lists', () => downstreamContract(factory));
+    describe('deferred catalog writes', () => deferredContract(factory));
     describe('update queries', () => queriesContract(factory));
     describe('expiry, deployment and cleanup', () => maintenanceContract(factory));
     describe('sync state, runs and status messages', () => recordsContract.sync(factory));

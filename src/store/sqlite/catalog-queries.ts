@@ -34,7 +34,7 @@ const SQL = {
   getRevisions: `SELECT r.xml AS xml, r.parsed AS parsed ${BY_IDENTITY} ORDER BY j.key`,
   latest: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber FROM updates u
     WHERE u.is_software = ? ORDER BY u.update_id`,
-  currentSeq: 'SELECT seq FROM change_counter WHERE id = 1',
+  currentSeq: 'SELECT published AS seq FROM change_counter WHERE id = 1',
   prerequisiteIds: `SELECT DISTINCT p.ref_id AS id
     FROM json_each(?) j CROSS JOIN update_prereqs p ON p.update_id = j.value WHERE p.via_clause = 0`,
   storedIds: 'SELECT u.update_id AS id FROM json_each(?) j CROSS JOIN updates u ON u.update_id = j.value',

@@ -26,6 +26,21 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         'CREATE INDEX updates_superseded_live ON updates (update_id) WHERE is_superseded = 1 AND is_expired = 0',
       ),
   },
+  {
+    version: 3,
+    name: 'deferred-derived',
+    // Marks of catalog writes whose derived tables are not refreshed yet (see derived-refresh.ts),
+    // and the change sequence served downstream, which only moves when they are.
+    up: (db: SqliteDb) =>
+      void db.exec(`
+        CREATE TABLE derived_pending (
+          id INTEGER PRIMARY KEY,
+          kind INTEGER NOT NULL,
+          update_id TEXT NOT NULL
+        ) STRICT;
+        ALTER TABLE change_counter ADD COLUMN published INTEGER NOT NULL DEFAULT 0;
+        UPDATE change_counter SET published = seq;`),
+  },
 ]);
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -125,12 +125,16 @@ export class RevisionWriter {
     this.#now = now;
   }
 
-  /** Upserts every revision, then refreshes the derived tables once for the whole batch. */
-  write(revisions: readonly StoredRevision[]): void {
+  /**
+   * Upserts every revision, then refreshes the derived tables once for the whole batch (and for any
+   * deferred batches before it), or with `defer` leaves that to a later batch.
+   */
+  write(revisions: readonly StoredRevision[], defer: boolean): void {
     this.#derived.begin();
     const now = this.#now();
     for (const stored of revisions) this.#writeOne(stored, now);
-    this.#derived.finish();
+    if (defer) this.#derived.defer();
+    else this.#derived.finish();
   }
 
   #writeOne(stored: StoredRevision, now: string): void {

@@ -64,13 +64,19 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDb 
   try {
     db = new Database(path, { readonly, fileMustExist: readonly, timeout: options.busyTimeoutMs ?? 5000 });
     if (!readonly) {
+      // 8 KiB pages for a new database (an existing one keeps its own): update documents of a few KB
+      // span fewer overflow pages and each commit writes fewer WAL frames. Storing 20,000 generated
+      // revisions took ~20 % less time than with 4 KiB pages (scratch runs alternating the two; no
+      // gain from 16 KiB). Must come before the first write, which fixes the page size.
+      db.pragma('page_size = 8192');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       // A sync batch writes a few MB of documents and derived rows; checkpointing every ~80 MiB
       // instead of every 4 MiB copies pages rewritten by several batches once, which took a
       // 30k-update first full sync from ~31 s to ~28 s (bench/sync.ts). The WAL is on disk, not in
-      // memory, and is written from its start again after each checkpoint.
-      db.pragma('wal_autocheckpoint = 20000');
+      // memory, and is written from its start again after each checkpoint. Counted in pages: 10,000
+      // 8 KiB pages (20,000 in a database with 4 KiB pages would be the same size).
+      db.pragma('wal_autocheckpoint = 10000');
     }
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);

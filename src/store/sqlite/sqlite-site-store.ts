@@ -10,6 +10,7 @@ import type {
   ApiTokenRecord,
   AuditRecord,
   CategorySummary,
+  PutRevisionsOptions,
   RevisionCheck,
   RevisionListQuery,
   SiteStore,
@@ -45,6 +46,7 @@ export interface SqliteSiteStoreOptions {
 
 /** The parts that write; built on the first write so a read-only store never creates temp tables. */
 interface Writers {
+  readonly derived: DerivedRefresher;
   readonly revisions: RevisionWriter;
   readonly maintenance: CatalogMaintenance;
 }
@@ -82,12 +84,11 @@ class SqliteSiteStore implements SiteStore {
     this.#write('saveSettings', () => this.#site.saveSettings(settings));
   }
 
-  async putRevisions(
-    revisions: readonly StoredRevision[],
-    state?: { upstreamUrl: string; patch: SyncStatePatch },
-  ): Promise<void> {
+  async putRevisions(revisions: readonly StoredRevision[], options: PutRevisionsOptions = {}): Promise<void> {
+    const { state } = options;
     this.#writeCatalog('putRevisions', (w) => {
-      w.revisions.write(revisions);
+      // An anchor never commits ahead of the memberships of the revisions it covers.
+      w.revisions.write(revisions, options.deferDerived === true && state === undefined);
       if (state !== undefined) this.#sync.patchSyncState(state.upstreamUrl, state.patch);
     });
   }
@@ -147,7 +148,10 @@ class SqliteSiteStore implements SiteStore {
     return this.#read('getSyncState', () => this.#sync.getSyncState(upstreamUrl));
   }
   async patchSyncState(upstreamUrl: string, patch: SyncStatePatch): Promise<void> {
-    this.#write('patchSyncState', () => this.#sync.patchSyncState(upstreamUrl, patch));
+    this.#writeCatalog('patchSyncState', (w) => {
+      w.derived.finishPending();
+      this.#sync.patchSyncState(upstreamUrl, patch);
+    });
   }
   async getCatalogVersion(): Promise<number> {
     return this.#read('getCatalogVersion', () => this.#site.getCatalogVersion());
@@ -243,6 +247,7 @@ class SqliteSiteStore implements SiteStore {
     if (this.#writerParts === undefined) {
       const derived = new DerivedRefresher(this.#db);
       this.#writerParts = {
+        derived,
         revisions: new RevisionWriter(this.#db, derived, this.#now),
         maintenance: new CatalogMaintenance(this.#db, derived),
       };

@@ -87,7 +87,9 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
   it('applies the sync-state patch with the batch', async () => {
     await withStore(factory, async (store) => {
       const url = 'https://wsus.contoso.com:8531';
-      await store.putRevisions([makeRevision({ id: U1 })], { upstreamUrl: url, patch: { updateAnchor: '9438,2026' } });
+      await store.putRevisions([makeRevision({ id: U1 })], {
+        state: { upstreamUrl: url, patch: { updateAnchor: '9438,2026' } },
+      });
       assert.equal((await store.getSyncState(url))?.updateAnchor, '9438,2026');
     });
   });
@@ -105,7 +107,7 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
         const seq = await store.currentSeq();
         const good = update(U1, [IDS.defender], [IDS.definitionUpdates]);
         const batch = [good, makeRevision({ id: U2 }), spoil(makeRevision({ id: guid(3) }))];
-        await assert.rejects(store.putRevisions(batch, { upstreamUrl: url, patch: { updateAnchor: 'A' } }));
+        await assert.rejects(store.putRevisions(batch, { state: { upstreamUrl: url, patch: { updateAnchor: 'A' } } }));
         assert.equal((await store.checkRevisions([id(U1), id(U2)], false)).size, 0);
         assert.equal(await store.currentSeq(), seq);
         assert.equal(await store.getSyncState(url), undefined);
