@@ -1,11 +1,11 @@
 /**
  * Sync benchmark (issue 4): on a generated catalog served over real HTTP on loopback, a child site
  * runs its first full sync, a no-change delta, a delta after ~1 % churn, and a full sync with no
- * changes. Each sync runs in its own process (bench/sync-once.ts) so its peak RSS is its own.
+ * changes. Each sync is the real `supsync sync` command in its own process, so its peak RSS is its own.
  *
  *   node --import tsx bench/sync.ts [updates...]      (default: 30000 150000)
  *
- * Writes bench/results/sync-<n>.json. Catalogs are cached in bench/out/ between runs.
+ * Writes bench/results/sync.json. Catalogs are cached in bench/out/ between runs.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,7 +31,8 @@ interface Measured {
   readonly listed: number;
 }
 
-const ONCE = new URL('./sync-once.ts', import.meta.url).pathname;
+const CLI = new URL('../bin/supsync.mjs', import.meta.url).pathname;
+const PEAK_RSS = new URL('./peak-rss.mjs', import.meta.url).href;
 
 function spawnAsync(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -48,18 +49,28 @@ function spawnAsync(cmd: string, args: string[]): Promise<{ status: number | nul
   });
 }
 
-/** Runs one sync in a child process (so its peak RSS is its own) and times it. */
+/**
+ * Runs `supsync sync --db <db> --json` as its own process, the way an admin or a scheduler runs it
+ * (compiled JavaScript when `npm install` built it), and times it; its peak RSS is its own.
+ */
 async function timedSync(db: string, full: boolean): Promise<Measured> {
   const started = process.hrtime.bigint();
   // Asynchronous: the upstream serves from this process's event loop while the child syncs.
-  const res = await spawnAsync(process.execPath, ['--import', 'tsx', ONCE, db, ...(full ? ['full'] : [])]);
+  const res = await spawnAsync(process.execPath, [
+    '--import',
+    PEAK_RSS,
+    CLI,
+    'sync',
+    '--db',
+    db,
+    '--json',
+    ...(full ? ['--full'] : []),
+  ]);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (res.status !== 0) throw new Error(`sync failed: ${res.stderr}`);
-  const { run, maxRssKb } = JSON.parse(res.stdout.trim().split('\n').at(-1) ?? '{}') as {
-    run: SyncRunRecord;
-    maxRssKb: number;
-  };
+  if (res.status !== 0) throw new Error(`sync failed (${res.status}): ${res.stderr}${res.stdout}`);
+  const run = JSON.parse(res.stdout) as SyncRunRecord;
   if (run.state !== 'succeeded') throw new Error(`sync ${run.state}: ${run.errorMessage}`);
+  const maxRssKb = Number(/peak-rss-kb (\d+)/.exec(res.stderr)?.[1]);
   return {
     seconds: Math.round(seconds * 100) / 100,
     syncSeconds: (Date.parse(run.finishedAt ?? '') - Date.parse(run.startedAt ?? '')) / 1000,

@@ -1,7 +1,42 @@
 #!/usr/bin/env node
-// The supsync command. Sources are TypeScript, loaded through tsx so no build step is needed.
-import { register } from 'tsx/esm/api';
+// The supsync command. `npm install` compiles src/ to dist/ (the `prepare` script); the compiled
+// JavaScript starts faster and uses ~30 MB less memory than compiling TypeScript on the fly. When
+// dist/ is missing or older than any source file (an edited checkout), the sources run through tsx.
+import { readdirSync, statSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+// A sync's live heap stays under ~50 MB, but with V8's default growth factor garbage accumulates to
+// ~150 MB before a full collection: a 30k-update first full sync peaked at 277 MB RSS. Growing the
+// old generation by at most 20 % per collection kept it at 211 MB in the same time (bench/sync.ts).
+// The flag is read whenever V8 recomputes its limits, so setting it here, at start-up, takes effect.
+setFlagsFromString('--heap-growing-percent=20');
+
+const root = new URL('../', import.meta.url);
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = new URL(entry.name + (entry.isDirectory() ? '/' : ''), dir);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function builtAt() {
+  try {
+    return statSync(new URL('dist/.built', root)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+const built = builtAt();
+let main;
+if (process.env.SUPSYNC_FROM_SOURCE !== '1' && built !== undefined && built >= newestSource(new URL('src/', root))) {
+  ({ main } = await import(new URL('dist/cli/main.js', root).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import(new URL('src/cli/main.ts', root).href));
+}
 process.exitCode = await main(process.argv);
