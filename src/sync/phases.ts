@@ -14,7 +14,10 @@ export interface PhaseOutcome {
   readonly counts: PhaseCounts;
   /** State to record once the phase is complete (anchors), or undefined to leave it. */
   readonly statePatch: SyncStatePatch | undefined;
-  /** Every update id offered under the subscription (full sync only): listed plus bundle closure. */
+  /**
+   * Every update id offered under the subscription (full sync only): listed, plus what they bundle
+   * and require, transitively.
+   */
   readonly offered?: ReadonlySet<string>;
 }
 
@@ -76,17 +79,11 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
   ctx.log.write('info', 'sync: SMS synchronizing updates');
   const listed = await ctx.session.listUpdates({ ...(anchor === undefined ? {} : { anchor }), ...filter });
   const verify = ctx.kind === 'full';
-  // A full sync walks the stored bundle closure too, so deleted or damaged leaves are repaired.
+  // A full sync walks what the listed updates bundle and require too, so deleted or damaged leaves
+  // and prerequisites are repaired, and kept.
   let candidates: UpdateIdentity[] = [...listed.ids];
-  if (verify) candidates = [...candidates, ...(await storedClosure(ctx, listed.ids))];
   const offered = new Set(candidates.map((id) => id.updateId));
-  // ...and the prerequisites of what is offered, so a required update outside the subscription is
-  // checked, repaired and kept rather than expired as no longer offered.
-  if (verify) {
-    const required = await requiredByOffered(ctx, offered);
-    for (const id of required) offered.add(id.updateId);
-    candidates = [...candidates, ...required];
-  }
+  if (verify) candidates = [...candidates, ...(await offeredClosure(ctx, offered))];
   const checks = await ctx.store.checkRevisions(candidates, verify);
   let { need, damaged } = missingOrDamaged(candidates, checks);
   ctx.onPhase('updates', need.length);
@@ -156,28 +153,36 @@ async function prerequisiteUpdates(
   return found;
 }
 
-/** Stored or upstream identities of the update prerequisites of `offered` (one level). */
-async function requiredByOffered(ctx: PhaseContext, offered: ReadonlySet<string>): Promise<UpdateIdentity[]> {
-  const ids = (await ctx.store.listPrerequisiteIds([...offered])).filter((id) => !offered.has(id));
-  if (ids.length === 0) return [];
-  const software = new Map((await ctx.store.listLatestIdentities(false)).map((i) => [i.updateId, i]));
-  const stored = ids.flatMap((id) => software.get(id) ?? []);
-  return [...stored, ...(await prerequisiteUpdates(ctx, ids, offered))];
-}
-
-async function storedClosure(ctx: PhaseContext, roots: readonly UpdateIdentity[]): Promise<UpdateIdentity[]> {
+/**
+ * What the listed updates bring along, to a fixed point: the members of stored bundles and the
+ * update prerequisites (stored, or else listed upstream), then theirs in turn. A full sync checks and
+ * repairs them and keeps them offered rather than expiring them as no longer offered: a required
+ * update outside the subscription may itself be a bundle or require another. Adds them to `offered`.
+ */
+async function offeredClosure(ctx: PhaseContext, offered: Set<string>): Promise<UpdateIdentity[]> {
   const out: UpdateIdentity[] = [];
-  const seen = new Set(roots.map((r) => r.updateId));
-  let frontier = [...seen];
+  let software: Map<string, UpdateIdentity> | undefined;
+  let frontier = [...offered];
   for (let round = 0; frontier.length > 0 && round < MAX_CLOSURE_ROUNDS; round++) {
-    const members = await ctx.store.listBundleMembers(frontier);
-    frontier = [];
-    for (const m of members) {
-      if (seen.has(m.updateId)) continue;
-      seen.add(m.updateId);
-      out.push(m);
-      frontier.push(m.updateId);
+    const found: UpdateIdentity[] = [];
+    const take = (id: UpdateIdentity) => {
+      if (offered.has(id.updateId)) return;
+      offered.add(id.updateId);
+      found.push(id);
+    };
+    for (const member of await ctx.store.listBundleMembers(frontier)) take(member);
+    const required = (await ctx.store.listPrerequisiteIds(frontier)).filter((id) => !offered.has(id));
+    if (required.length > 0) {
+      software ??= new Map((await ctx.store.listLatestIdentities(false)).map((i) => [i.updateId, i]));
+      const stored = software;
+      for (const id of required) {
+        const known = stored.get(id);
+        if (known !== undefined) take(known);
+      }
+      for (const id of await prerequisiteUpdates(ctx, required, offered)) take(id);
     }
+    out.push(...found);
+    frontier = found.map((id) => id.updateId);
   }
   return out;
 }
