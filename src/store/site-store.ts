@@ -35,6 +35,19 @@ export interface SyncState {
 /** A partial update of SyncState; `null` clears a field. */
 export type SyncStatePatch = { readonly [K in keyof Omit<SyncState, 'upstreamUrl'>]?: SyncState[K] | null };
 
+/**
+ * What the supersedence rules saw when they last ran: the catalog's change sequence, the rules, and
+ * the earliest time an update they left alone becomes due. While the sequence and the rules are the
+ * same and that time has not come, running them again would expire nothing.
+ */
+export interface ExpiryCheckpoint {
+  readonly seq: number;
+  /** The rules as JSON (SupSettings.supersedence). */
+  readonly rules: string;
+  /** ISO time; null when nothing superseded waits. */
+  readonly nextDueAt: string | null;
+}
+
 export interface PutRevisionsOptions {
   /** A sync-state patch committed with the revisions. */
   readonly state?: { readonly upstreamUrl: string; readonly patch: SyncStatePatch };
@@ -299,6 +312,9 @@ export interface SiteStore {
   /** The catalog version (SyncCatalogVersion); bumped by the sync only when the catalog changed. */
   getCatalogVersion(): Promise<number>;
   setCatalogVersion(version: number): Promise<void>;
+  /** Where the supersedence rules last left off; undefined before they first ran. */
+  getExpiryCheckpoint(): Promise<ExpiryCheckpoint | undefined>;
+  saveExpiryCheckpoint(checkpoint: ExpiryCheckpoint): Promise<void>;
 
   createRun(run: Omit<SyncRunRecord, 'id'>): Promise<SyncRunRecord>;
   updateRun(id: number, patch: SyncRunPatch): Promise<SyncRunRecord>;

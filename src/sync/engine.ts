@@ -16,7 +16,7 @@ import {
   type SyncStatePatch,
 } from '../store/site-store.ts';
 import type { PhaseName } from './download.ts';
-import { dueForExpiry } from './expiry.ts';
+import { dueForExpiry, nextExpiryDue } from './expiry.ts';
 import { type PhaseContext, type PhaseOutcome, syncCategories, syncUpdates } from './phases.ts';
 import { encodeFingerprint, fingerprintSettings, planSync, type SyncPlan } from './plan.ts';
 import { STATUS, STATUS_TEXT } from './status.ts';
@@ -181,14 +181,44 @@ export class SyncEngine {
         'no longer offered by the upstream under the subscription',
       );
     }
-    const due = dueForExpiry(await store.listSupersedenceEdges(), settings.supersedence, now);
-    expired += await store.expireUpdates(due, now.toISOString(), 'superseded');
+    expired += await this.applySupersedenceRules(settings, now);
     if (expired > 0) log.write('info', `Expired ${expired} update(s) per the supersedence rules and subscription`);
     log.write('info', 'Deleting old expired updates...');
     const cutoff = new Date(now.getTime() - settings.cleanupAgeDays * 86_400_000).toISOString();
     const removed = (await store.removeExpiredBefore(cutoff)).length;
     log.write('info', `Deleted ${removed} expired updates total`);
     return { ...updates.counts, expired, removed };
+  }
+
+  /**
+   * Expires superseded updates per the rules. Skipped, with a log line, when neither the catalog nor
+   * the rules changed since they last ran and nothing they left alone has become due since: then they
+   * would expire nothing, and a no-change delta need not read every superseded update.
+   */
+  private async applySupersedenceRules(settings: SupSettings, now: Date): Promise<number> {
+    const { store, log } = this.opts;
+    const rules = JSON.stringify(settings.supersedence);
+    const seq = await store.currentSeq();
+    const last = await store.getExpiryCheckpoint();
+    if (
+      last !== undefined &&
+      last.seq === seq &&
+      last.rules === rules &&
+      (last.nextDueAt === null || now.getTime() < Date.parse(last.nextDueAt))
+    ) {
+      const waiting = last.nextDueAt === null ? 'no superseded update waiting' : `nothing due before ${last.nextDueAt}`;
+      log.write('info', `Supersedence rules skipped: no catalog or rule change since they last ran, ${waiting}`);
+      return 0;
+    }
+    const edges = await store.listSupersedenceEdges();
+    const expired = await store.expireUpdates(
+      dueForExpiry(edges, settings.supersedence, now),
+      now.toISOString(),
+      'superseded',
+    );
+    const next = nextExpiryDue(edges, settings.supersedence, now);
+    await store.saveExpiryCheckpoint({ seq, rules, nextDueAt: next?.toISOString() ?? null });
+    return expired;
   }
 
   private phaseContext(

@@ -18,11 +18,16 @@ export function addMonths(date: Date, months: number): Date {
   return d;
 }
 
-function isDue(rule: SupersedenceRule, supersedingCreated: string, now: Date): boolean {
-  if (rule.mode === 'immediate') return true;
+/** When an edge's superseded end becomes due: at once, N months later, or never (no valid date). */
+function dueAt(rule: SupersedenceRule, supersedingCreated: string): number {
+  if (rule.mode === 'immediate') return Number.NEGATIVE_INFINITY;
   const created = new Date(supersedingCreated);
-  if (Number.isNaN(created.getTime())) return false;
-  return addMonths(created, rule.months).getTime() <= now.getTime();
+  if (Number.isNaN(created.getTime())) return Number.POSITIVE_INFINITY;
+  return addMonths(created, rule.months).getTime();
+}
+
+function edgeDueAt(e: SupersedenceEdge, rules: SupersedenceRules): number {
+  return dueAt(e.supersededIsFeature ? rules.feature : rules.nonFeature, e.supersedingCreated);
 }
 
 /**
@@ -33,8 +38,25 @@ export function dueForExpiry(edges: Iterable<SupersedenceEdge>, rules: Supersede
   const due = new Set<string>();
   for (const e of edges) {
     if (due.has(e.supersededId)) continue;
-    const rule = e.supersededIsFeature ? rules.feature : rules.nonFeature;
-    if (isDue(rule, e.supersedingCreated, now)) due.add(e.supersededId);
+    if (edgeDueAt(e, rules) <= now.getTime()) due.add(e.supersededId);
   }
   return [...due];
+}
+
+/**
+ * The earliest time after `now` at which one of `edges` becomes due, or undefined when none will
+ * (every edge is due already, or has no valid date). Until then, with the same edges and rules,
+ * `dueForExpiry` finds nothing new.
+ */
+export function nextExpiryDue(
+  edges: Iterable<SupersedenceEdge>,
+  rules: SupersedenceRules,
+  now: Date,
+): Date | undefined {
+  let next = Number.POSITIVE_INFINITY;
+  for (const e of edges) {
+    const at = edgeDueAt(e, rules);
+    if (at > now.getTime() && at < next) next = at;
+  }
+  return Number.isFinite(next) ? new Date(next) : undefined;
 }

@@ -151,6 +151,14 @@ describe('supersedence rule "wait N months"', () => {
         if (upstreamExpired(u)) continue;
         assert.equal(u.isExpired, due(u), `${u.updateId}: expired exactly when its superseding update is 2 months old`);
       }
+      // Nothing changed and nothing became due: the rules are not read again, and expire nothing.
+      const expiredBefore = (await child.site.store.queryUpdates({ isExpired: true })).total;
+      const again = await syncOnce(child.site);
+      assert.equal(again.updates?.expired, 0);
+      assert.equal((await child.site.store.queryUpdates({ isExpired: true })).total, expiredBefore);
+      assert.ok(
+        child.log.lines.some((l) => l.message.startsWith('Supersedence rules skipped: no catalog or rule change')),
+      );
       clock += 400 * DAY;
       await syncOnce(child.site);
       const later = await child.site.store.queryUpdates({ isSuperseded: true, isExpired: false, limit: 1000 });

@@ -41,6 +41,12 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
         ALTER TABLE change_counter ADD COLUMN published INTEGER NOT NULL DEFAULT 0;
         UPDATE change_counter SET published = seq;`),
   },
+  {
+    version: 4,
+    name: 'expiry-checkpoint',
+    // When the supersedence rules last ran, on what, and when they next have something to do.
+    up: (db: SqliteDb) => void db.exec('ALTER TABLE site ADD COLUMN expiry_checkpoint TEXT'),
+  },
 ]);
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,7 +4,7 @@
  */
 import { SupsyncError } from '../../shared/errors.ts';
 import type { SupSettings } from '../../site/settings.ts';
-import type { AlertRecord, ApiTokenRecord, AuditRecord, TokenRole } from '../site-store.ts';
+import type { AlertRecord, ApiTokenRecord, AuditRecord, ExpiryCheckpoint, TokenRole } from '../site-store.ts';
 import { columnList, type FieldSpec, fromRow } from './row-mapping.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
@@ -40,6 +40,8 @@ const SQL = {
   saveSettings: 'UPDATE site SET settings = ? WHERE id = 1',
   getCatalogVersion: 'SELECT catalog_version AS v FROM site WHERE id = 1',
   setCatalogVersion: 'UPDATE site SET catalog_version = ? WHERE id = 1',
+  getExpiryCheckpoint: 'SELECT expiry_checkpoint AS c FROM site WHERE id = 1',
+  setExpiryCheckpoint: 'UPDATE site SET expiry_checkpoint = ? WHERE id = 1',
   insertToken: 'INSERT INTO api_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)',
   getToken: `SELECT ${columnList(TOKEN_FIELDS)} FROM api_tokens WHERE id = ?`,
   findToken: `SELECT ${columnList(TOKEN_FIELDS)} FROM api_tokens WHERE token_hash = ?`,
@@ -87,6 +89,18 @@ export class SiteRecords {
 
   setCatalogVersion(version: number): void {
     if (this.#s.setCatalogVersion.run(version).changes === 0) throw notInitialized();
+  }
+
+  getExpiryCheckpoint(): ExpiryCheckpoint | undefined {
+    const row = this.#s.getExpiryCheckpoint.get() as { c: string | null } | undefined;
+    return row?.c == null ? undefined : (JSON.parse(row.c) as ExpiryCheckpoint);
+  }
+
+  saveExpiryCheckpoint(checkpoint: ExpiryCheckpoint): void {
+    const { seq, rules, nextDueAt } = checkpoint;
+    if (this.#s.setExpiryCheckpoint.run(JSON.stringify({ seq, rules, nextDueAt })).changes === 0) {
+      throw notInitialized();
+    }
   }
 
   createToken(name: string, role: TokenRole, tokenHash: string, createdAt: string): ApiTokenRecord {

@@ -10,6 +10,7 @@ import type {
   ApiTokenRecord,
   AuditRecord,
   CategorySummary,
+  ExpiryCheckpoint,
   PutRevisionsOptions,
   RevisionCheck,
   RevisionListQuery,
@@ -158,6 +159,12 @@ class SqliteSiteStore implements SiteStore {
   }
   async setCatalogVersion(version: number): Promise<void> {
     this.#write('setCatalogVersion', () => this.#site.setCatalogVersion(version));
+  }
+  async getExpiryCheckpoint(): Promise<ExpiryCheckpoint | undefined> {
+    return this.#read('getExpiryCheckpoint', () => this.#site.getExpiryCheckpoint());
+  }
+  async saveExpiryCheckpoint(checkpoint: ExpiryCheckpoint): Promise<void> {
+    this.#write('saveExpiryCheckpoint', () => this.#site.saveExpiryCheckpoint(checkpoint));
   }
 
   async createRun(run: Omit<SyncRunRecord, 'id'>): Promise<SyncRunRecord> {

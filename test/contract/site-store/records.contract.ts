@@ -38,6 +38,21 @@ function site(factory: SiteStoreFactory): void {
       assert.equal(await reopened.getCatalogVersion(), 42);
     });
   });
+
+  it('keeps the supersedence rules checkpoint, the latest one', async () => {
+    await withStore(factory, async (store, ctx) => {
+      await assert.rejects(
+        store.saveExpiryCheckpoint({ seq: 1, rules: '{}', nextDueAt: null }),
+        code('STORE_NOT_INITIALIZED'),
+      );
+      await store.initSite(siteSettings());
+      assert.equal(await store.getExpiryCheckpoint(), undefined);
+      await store.saveExpiryCheckpoint({ seq: 7, rules: '{"a":1}', nextDueAt: null });
+      const latest = { seq: 9, rules: '{"a":2}', nextDueAt: '2027-01-15T10:00:00.000Z' };
+      await store.saveExpiryCheckpoint(latest);
+      assert.deepEqual(await (await ctx.reopen()).getExpiryCheckpoint(), latest);
+    });
+  });
 }
 
 function sync(factory: SiteStoreFactory): void {

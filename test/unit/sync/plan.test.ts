@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_SETTINGS, type SupSettings } from '../../../src/site/settings.ts';
 import type { SyncState } from '../../../src/store/site-store.ts';
-import { addMonths, dueForExpiry } from '../../../src/sync/expiry.ts';
+import { addMonths, dueForExpiry, nextExpiryDue } from '../../../src/sync/expiry.ts';
 import { encodeFingerprint, fingerprintSettings, planSync } from '../../../src/sync/plan.ts';
 
 const now = new Date('2026-11-20T00:00:00Z');
@@ -73,6 +73,17 @@ describe('supersedence rules', () => {
       now,
     );
     assert.deepEqual(due.sort(), ['old-2026-09-20T00:00:00Z-false', 'old-2026-11-19T00:00:00Z-true']);
+  });
+  it('knows when the next superseded update becomes due', () => {
+    const rules = { nonFeature: { mode: 'months' as const, months: 2 }, feature: { mode: 'immediate' as const } };
+    const edges = [edge('2026-09-20T00:00:00Z'), edge('2026-10-05T00:00:00Z'), edge('2026-10-01T00:00:00Z', true)];
+    assert.equal(nextExpiryDue(edges, rules, now)?.toISOString(), '2026-12-05T00:00:00.000Z');
+    assert.equal(nextExpiryDue(edges, rules, new Date('2026-12-05T00:00:00Z')), undefined, 'all due by then');
+    assert.equal(
+      nextExpiryDue([edge('2026-10-01T00:00:00Z', true)], rules, now),
+      undefined,
+      'immediate waits for nothing',
+    );
   });
   it('adds calendar months, clamped to the end of the month', () => {
     assert.equal(addMonths(new Date('2026-01-31T10:00:00Z'), 1).toISOString(), '2026-02-28T10:00:00.000Z');
