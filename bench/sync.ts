@@ -8,7 +8,7 @@
  * Writes bench/results/sync.json. Catalogs are cached in bench/out/ between runs.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { openSite } from '../src/app.ts';
@@ -129,5 +129,14 @@ for (const n of sizes.length > 0 ? sizes : [30_000, 150_000]) {
   console.log(JSON.stringify(r));
 }
 const machine = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };
+// Sizes not run this time keep their earlier results (each with the date it was measured).
+const file = join(RESULTS, 'sync.json');
+const earlier = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, unknown>[] }).results
+  : [];
+const fresh: Record<string, unknown>[] = results.map((r) => ({ ...r, measuredAt: machine.date }));
+const merged = [...earlier.filter((e) => !results.some((r) => r.updates === e.updates)), ...fresh].sort(
+  (a, b) => Number(a.updates) - Number(b.updates),
+);
 mkdirSync(RESULTS, { recursive: true });
-writeFileSync(join(RESULTS, 'sync.json'), `${JSON.stringify({ machine, results }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ machine, results: merged }, null, 2)}\n`);
