@@ -57,6 +57,10 @@ export async function downloadRevisions(
   const flush = async (last: boolean) => {
     const batch = pending;
     pending = [];
+    // Tens of thousands of updates take a while (~2 s per 30k here): say so rather than go quiet.
+    if (last && downloaded >= COMMIT_BATCH) {
+      ctx.log.write('info', `sync: SMS updating memberships of ${downloaded + batch.length} ${phase}`);
+    }
     if (batch.length > 0 || last) await ctx.store.putRevisions(batch, { deferDerived: !last });
     downloaded += batch.length;
   };
