@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -106,19 +105,28 @@ describe('sync failure handling', () => {
       const proc = spawn(process.execPath, [BIN, 'sync', '--db', child.db, '--log-dir', join(child.dir, 'logs')], {
         stdio: 'ignore',
       });
-      const logFile = join(child.dir, 'logs', 'wsyncmgr.log');
+      // Listening from the start: a process that ended before the kill must not leave us waiting.
+      const exited = new Promise((r) => proc.once('exit', r));
+      // Kill it once the first batch (500) has been committed, well before it finishes: watched in
+      // the database itself, which a log line would only announce.
       const started = Date.now();
-      // Kill it once some updates have been committed, but before it finishes.
-      while (Date.now() - started < 60_000) {
-        await new Promise((r) => setTimeout(r, 20));
-        let text = '';
+      const committedSoFar = () => {
         try {
-          text = readFileSync(logFile, 'utf8');
-        } catch {}
-        if ((text.match(/Synchronizing update /g) ?? []).length >= 1100) break;
+          const db = new Database(child.db, { readonly: true, fileMustExist: true });
+          try {
+            return (db.prepare('SELECT count(*) AS n FROM revisions').get() as { n: number }).n;
+          } finally {
+            db.close();
+          }
+        } catch {
+          return 0;
+        }
+      };
+      while (Date.now() - started < 60_000 && committedSoFar() < 500) {
+        await new Promise((r) => setTimeout(r, 10));
       }
       proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
+      await exited;
 
       const site = openSite({ db: child.db, logDir: join(child.dir, 'logs2') });
       try {
@@ -133,6 +141,23 @@ describe('sync failure handling', () => {
         assert.deepEqual(new Set((await site.store.listLatestIdentities(false)).map(revisionKey)), expected);
         const check = await site.store.checkRevisions(await site.store.listLatestIdentities(false), true);
         assert.ok([...check.values()].every((v) => v === 'ok'));
+        // Memberships of the killed run's batches were completed too: the child's catalog seen
+        // through the subscription's filter is the upstream's.
+        const filtered = async (store: typeof site.store) =>
+          new Set(
+            (
+              await store.listRevisionsForDownstream({
+                config: false,
+                products: SUBSCRIPTION.products.map((id) => ({ id, delta: false })),
+                classifications: SUBSCRIPTION.classifications.map((id) => ({ id, delta: false })),
+              })
+            ).ids.map(revisionKey),
+          );
+        const [mine, theirs] = [await filtered(site.store), await filtered(upstream.site.store)];
+        // Compared as differences: a failing deepEqual of two large sets spends minutes on its diff.
+        const missing = [...theirs].filter((k) => !mine.has(k));
+        const extra = [...mine].filter((k) => !theirs.has(k));
+        assert.deepEqual({ missing: missing.length, extra: extra.length }, { missing: 0, extra: 0 });
         const runs = await site.store.listRuns(5);
         assert.equal(runs.find((r) => r.id !== run.id)?.state, 'failed');
       } finally {
