@@ -48,6 +48,21 @@ export interface ExpiryCheckpoint {
   readonly nextDueAt: string | null;
 }
 
+/**
+ * The process synchronizing the site. One holds it at a time and renews it while its sync runs, so a
+ * second process (a CLI sync next to a running server) neither starts a concurrent sync nor takes
+ * the live run for one a crash interrupted.
+ */
+export interface SyncLease {
+  /** Unique per coordinator (process). */
+  readonly holder: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly runId: number;
+  readonly acquiredAt: string;
+  readonly renewedAt: string;
+}
+
 export interface PutRevisionsOptions {
   /** A sync-state patch committed with the revisions. */
   readonly state?: { readonly upstreamUrl: string; readonly patch: SyncStatePatch };
@@ -309,6 +324,19 @@ export interface SiteStore {
    * first, in the same transaction: an anchor never commits ahead of the data it describes.
    */
   patchSyncState(upstreamUrl: string, patch: SyncStatePatch): Promise<void>;
+
+  /** Who is synchronizing the site, if anyone (see SyncLease). */
+  getSyncLease(): Promise<SyncLease | undefined>;
+  /**
+   * Takes the lease, in one transaction, when nobody holds it, when `lease.holder` already does, or
+   * when `canTakeOver(current)` says its holder is gone. Returns the holder afterwards: `lease` when
+   * taken, the other one when not.
+   */
+  acquireSyncLease(lease: SyncLease, canTakeOver: (current: SyncLease) => boolean): Promise<SyncLease>;
+  /** Records that `holder` still runs; false when it no longer holds the lease. */
+  renewSyncLease(holder: string, at: string): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it. */
+  releaseSyncLease(holder: string): Promise<void>;
   /** The catalog version (SyncCatalogVersion); bumped by the sync only when the catalog changed. */
   getCatalogVersion(): Promise<number>;
   setCatalogVersion(version: number): Promise<void>;

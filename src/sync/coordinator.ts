@@ -2,9 +2,43 @@
  * One sync per site at a time. A request while a sync runs is queued once; further requests
  * coalesce into the queued one, and a full request upgrades a queued delta (SyncNow semantics:
  * the caller gets the run id at once and polls or streams its progress).
+ *
+ * Across processes (a `supsync sync` next to a running `supsync serve`), the site's sync lease
+ * decides: a run starts only when its process takes the lease, and renews it while it runs. A run
+ * that finds another live process holding it ends at once, cancelled with SYNC_IN_PROGRESS, and the live run
+ * is left alone rather than taken for one a crash interrupted. A holder is gone when its lease was
+ * not renewed for LEASE_STALE_MS, or at once when it was a process on this host that has exited.
  */
-import { requireSettings, type SiteStore, type SyncRunRecord, type SyncTrigger } from '../store/site-store.ts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  requireSettings,
+  type SiteStore,
+  type SyncLease,
+  type SyncRunRecord,
+  type SyncTrigger,
+} from '../store/site-store.ts';
 import type { SyncEngine } from './engine.ts';
+
+/** How often a running sync renews its lease, and how long an unrenewed lease counts as held. */
+export const LEASE_RENEW_MS = 30_000;
+export const LEASE_STALE_MS = 120_000;
+
+/** Whether a process with this id runs on this host (a process we may not signal still runs). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether `lease` still belongs to a running sync at `now`. */
+export function leaseIsLive(lease: SyncLease, now: Date, alive: (pid: number) => boolean = processAlive): boolean {
+  if (now.getTime() - Date.parse(lease.renewedAt) > LEASE_STALE_MS) return false;
+  return lease.host !== hostname() || alive(lease.pid);
+}
 
 export interface SyncRequest {
   readonly full: boolean;
@@ -27,6 +61,8 @@ interface Pending {
 }
 
 export class SyncCoordinator {
+  /** This coordinator's name in the site's sync lease. */
+  readonly leaseHolder = randomUUID();
   private current: Pending | undefined;
   private queued: Pending | undefined;
   private abort = new AbortController();
@@ -38,8 +74,13 @@ export class SyncCoordinator {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Marks runs left queued or running by a process that died as failed, so history stays true. */
+  /**
+   * Marks runs left queued or running by a process that died as failed, so history stays true.
+   * Does nothing while another live process holds the sync lease: its runs are not interrupted.
+   */
   async recoverInterrupted(): Promise<number> {
+    const lease = await this.store.getSyncLease();
+    if (lease !== undefined && lease.holder !== this.leaseHolder && leaseIsLive(lease, this.now())) return 0;
     let n = 0;
     for (const run of await this.store.listRuns(20)) {
       if (run.state !== 'running' && run.state !== 'queued') continue;
@@ -114,7 +155,7 @@ export class SyncCoordinator {
     this.idle = (async () => {
       let result: SyncRunRecord;
       try {
-        result = await this.engine.execute(p.run, this.abort.signal);
+        result = await this.underLease(p.run, () => this.engine.execute(p.run, this.abort.signal));
       } catch (err) {
         // execute() records failures itself; reaching here means the store is unusable.
         result = await this.store
@@ -127,6 +168,40 @@ export class SyncCoordinator {
       this.queued = undefined;
       if (next !== undefined && !this.abort.signal.aborted) this.start(next);
     })();
+  }
+
+  /** Runs `fn` holding the site's sync lease, or fails `run` when another live process holds it. */
+  private async underLease(run: SyncRunRecord, fn: () => Promise<SyncRunRecord>): Promise<SyncRunRecord> {
+    const at = this.now().toISOString();
+    const lease: SyncLease = {
+      holder: this.leaseHolder,
+      pid: process.pid,
+      host: hostname(),
+      runId: run.id,
+      acquiredAt: at,
+      renewedAt: at,
+    };
+    const now = this.now();
+    const holder = await this.store.acquireSyncLease(lease, (current) => !leaseIsLive(current, now));
+    if (holder.holder !== this.leaseHolder) {
+      // Not run, so not a failed sync: status and alerts keep describing the sync that is running.
+      return this.store.updateRun(run.id, {
+        state: 'cancelled',
+        finishedAt: this.now().toISOString(),
+        errorCode: 'SYNC_IN_PROGRESS',
+        errorMessage: `another process is synchronizing this site (run ${holder.runId}, process ${holder.pid} on ${holder.host}, since ${holder.acquiredAt}); this request was not run`,
+      });
+    }
+    const renew = setInterval(() => {
+      this.store.renewSyncLease(this.leaseHolder, this.now().toISOString()).catch(() => {});
+    }, LEASE_RENEW_MS);
+    renew.unref();
+    try {
+      return await fn();
+    } finally {
+      clearInterval(renew);
+      await this.store.releaseSyncLease(this.leaseHolder).catch(() => {});
+    }
   }
 }
 

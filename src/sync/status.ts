@@ -81,8 +81,11 @@ export async function readSupSyncStatus(
     store.getSyncState(settings.upstreamUrl),
   ]);
   const last: StatusMessage | undefined = messages[0];
-  const finished = runs.find((r) => r.state === 'succeeded' || r.state === 'failed' || r.state === 'cancelled');
-  const lastRun: SyncRunRecord | undefined = runs.find((r) => r.state !== 'queued');
+  // Runs that never started (a queued run dropped at shutdown, a request refused because another
+  // process was synchronizing) say nothing about the last sync.
+  const started = runs.filter((r) => r.startedAt !== undefined);
+  const finished = started.find((r) => r.state === 'succeeded' || r.state === 'failed' || r.state === 'cancelled');
+  const lastRun: SyncRunRecord | undefined = started[0];
   const queued = runs.find((r) => r.state === 'queued');
   const failed = finished !== undefined && finished.state !== 'succeeded';
   return {

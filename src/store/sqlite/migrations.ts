@@ -47,6 +47,22 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     // When the supersedence rules last ran, on what, and when they next have something to do.
     up: (db: SqliteDb) => void db.exec('ALTER TABLE site ADD COLUMN expiry_checkpoint TEXT'),
   },
+  {
+    version: 5,
+    name: 'sync-lease',
+    // The process synchronizing the site, so two processes never sync it at once.
+    up: (db: SqliteDb) =>
+      void db.exec(`
+        CREATE TABLE sync_lease (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          holder TEXT NOT NULL,
+          pid INTEGER NOT NULL,
+          host TEXT NOT NULL,
+          run_id INTEGER NOT NULL,
+          acquired_at TEXT NOT NULL,
+          renewed_at TEXT NOT NULL
+        ) STRICT`),
+  },
 ]);
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -18,6 +18,7 @@ import type {
   StatusMessage,
   StoreCapabilities,
   SupersedenceEdge,
+  SyncLease,
   SyncRunPatch,
   SyncRunRecord,
   SyncState,
@@ -153,6 +154,18 @@ class SqliteSiteStore implements SiteStore {
       w.derived.finishPending();
       this.#sync.patchSyncState(upstreamUrl, patch);
     });
+  }
+  async getSyncLease(): Promise<SyncLease | undefined> {
+    return this.#read('getSyncLease', () => this.#sync.getSyncLease());
+  }
+  async acquireSyncLease(lease: SyncLease, canTakeOver: (current: SyncLease) => boolean): Promise<SyncLease> {
+    return this.#write('acquireSyncLease', () => this.#sync.acquireSyncLease(lease, canTakeOver));
+  }
+  async renewSyncLease(holder: string, at: string): Promise<boolean> {
+    return this.#write('renewSyncLease', () => this.#sync.renewSyncLease(holder, at));
+  }
+  async releaseSyncLease(holder: string): Promise<void> {
+    this.#write('releaseSyncLease', () => this.#sync.releaseSyncLease(holder));
   }
   async getCatalogVersion(): Promise<number> {
     return this.#read('getCatalogVersion', () => this.#site.getCatalogVersion());

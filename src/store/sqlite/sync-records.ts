@@ -2,7 +2,14 @@
  * Sync bookkeeping: per-upstream sync state (anchors), sync runs and status messages.
  */
 import { SupsyncError } from '../../shared/errors.ts';
-import type { StatusMessage, SyncRunPatch, SyncRunRecord, SyncState, SyncStatePatch } from '../site-store.ts';
+import type {
+  StatusMessage,
+  SyncLease,
+  SyncRunPatch,
+  SyncRunRecord,
+  SyncState,
+  SyncStatePatch,
+} from '../site-store.ts';
 import { applyPatch, columnList, type FieldSpec, fromRow, namedParams, toParams } from './row-mapping.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
@@ -46,6 +53,15 @@ const MESSAGE_FIELDS: readonly FieldSpec[] = [
   { key: 'text', column: 'text' },
 ];
 
+const LEASE_FIELDS: readonly FieldSpec[] = [
+  { key: 'holder', column: 'holder' },
+  { key: 'pid', column: 'pid' },
+  { key: 'host', column: 'host' },
+  { key: 'runId', column: 'run_id' },
+  { key: 'acquiredAt', column: 'acquired_at' },
+  { key: 'renewedAt', column: 'renewed_at' },
+];
+
 const SQL = {
   getState: `SELECT ${columnList(STATE_FIELDS)} FROM sync_state WHERE upstream_url = ?`,
   putState: `INSERT OR REPLACE INTO sync_state (${columnList(STATE_FIELDS)}) VALUES (${namedParams(STATE_FIELDS)})`,
@@ -56,6 +72,10 @@ const SQL = {
   insertMessage: `INSERT INTO status_messages (run_id, message_id, severity, time, text)
     VALUES (@run_id, @message_id, @severity, @time, @text)`,
   listMessages: `SELECT ${columnList(MESSAGE_FIELDS)} FROM status_messages ORDER BY id DESC LIMIT ?`,
+  getLease: `SELECT ${columnList(LEASE_FIELDS)} FROM sync_lease WHERE id = 1`,
+  putLease: `INSERT OR REPLACE INTO sync_lease (id, ${columnList(LEASE_FIELDS)}) VALUES (1, ${namedParams(LEASE_FIELDS)})`,
+  renewLease: 'UPDATE sync_lease SET renewed_at = ? WHERE id = 1 AND holder = ?',
+  releaseLease: 'DELETE FROM sync_lease WHERE id = 1 AND holder = ?',
 } as const;
 
 type Prepared = Record<keyof typeof SQL, SqliteStatement>;
@@ -116,6 +136,27 @@ export class SyncRecords {
     return (this.#s.listMessages.all(limitOf(limit)) as Record<string, unknown>[]).map(
       (r) => fromRow(MESSAGE_FIELDS, r) as unknown as StatusMessage,
     );
+  }
+
+  getSyncLease(): SyncLease | undefined {
+    const row = this.#s.getLease.get() as Record<string, unknown> | undefined;
+    return row === undefined ? undefined : (fromRow(LEASE_FIELDS, row) as unknown as SyncLease);
+  }
+
+  /** Must run inside a write transaction, so the check and the take are one step. */
+  acquireSyncLease(lease: SyncLease, canTakeOver: (current: SyncLease) => boolean): SyncLease {
+    const current = this.getSyncLease();
+    if (current !== undefined && current.holder !== lease.holder && !canTakeOver(current)) return current;
+    this.#s.putLease.run(toParams(LEASE_FIELDS, lease));
+    return lease;
+  }
+
+  renewSyncLease(holder: string, at: string): boolean {
+    return this.#s.renewLease.run(at, holder).changes > 0;
+  }
+
+  releaseSyncLease(holder: string): void {
+    this.#s.releaseLease.run(holder);
   }
 
   #mustGetRun(id: number): SyncRunRecord {
