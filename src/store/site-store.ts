@@ -68,8 +68,8 @@ export interface PutRevisionsOptions {
   readonly state?: { readonly upstreamUrl: string; readonly patch: SyncStatePatch };
   /**
    * Leave the derived tables (memberships, effective scope, paging facets, superseded flags) of these
-   * revisions to a later write: `completeDeferred`, the next `putRevisions` without this option,
-   * `patchSyncState` or a removal brings them up to date, for every deferred batch at once. Until then queries do not see
+   * revisions to a later write: the next `putRevisions` without this option, `patchSyncState` or a
+   * removal brings them up to date, for every deferred batch at once. Until then queries do not see
    * the new revisions' memberships and the change sequence offered downstream does not move past
    * them. The rows themselves commit now, so nothing is lost and nothing is downloaded twice. Ignored
    * when `state` is given. For bulk writers such as a sync phase, which end with a write without it.
@@ -268,12 +268,6 @@ export interface SiteStore {
    * optional sync-state patch. Each written revision gets a new change sequence number.
    */
   putRevisions(revisions: readonly StoredRevision[], options?: PutRevisionsOptions): Promise<void>;
-  /**
-   * Brings the derived tables up to date with every deferred write, in transactions of bounded size
-   * (a large phase never holds the write lock, or the event loop, for long); the change sequence
-   * offered downstream moves with the last of them.
-   */
-  completeDeferred(): Promise<void>;
   /**
    * Which of `ids` are stored, keyed by `revisionKey`; absent ids are missing (not in the map). A
    * revision whose document or parsed facts are gone is 'damaged'; with `verify`, also one whose

@@ -50,19 +50,19 @@ export async function downloadRevisions(
   if (total === 0) return { downloaded, failed, bundledMembers: members, prerequisiteIds: [] };
 
   // Upstream batches hold at most MaxNumberOfUpdatesPerRequest (100) documents; a few of them commit
-  // together. Each commit is whole; the derived tables (memberships, scope, facets) of the batches
-  // are brought up to date once at the end, also after a failure or a cancel. A killed process
-  // leaves them to the next sync's first anchor write (SiteStore.patchSyncState).
+  // together. Each commit is whole; the derived tables (memberships, scope, facets) of all but the
+  // last are refreshed once, by the last, which also runs after a failure or a cancel. A killed
+  // process leaves them to the next sync's first anchor write (SiteStore.patchSyncState).
   let pending: StoredRevision[] = [];
   const flush = async (last: boolean) => {
     const batch = pending;
     pending = [];
-    if (batch.length > 0) await ctx.store.putRevisions(batch, { deferDerived: true });
-    downloaded += batch.length;
-    if (!last) return;
     // Tens of thousands of updates take a while (~2 s per 30k here): say so rather than go quiet.
-    if (downloaded > COMMIT_BATCH) ctx.log.write('info', `sync: SMS updating memberships of ${downloaded} ${phase}`);
-    await ctx.store.completeDeferred();
+    if (last && downloaded >= COMMIT_BATCH) {
+      ctx.log.write('info', `sync: SMS updating memberships of ${downloaded + batch.length} ${phase}`);
+    }
+    if (batch.length > 0 || last) await ctx.store.putRevisions(batch, { deferDerived: !last });
+    downloaded += batch.length;
   };
   const onBatch = async (outcomes: readonly FetchOutcome[]) => {
     for (const outcome of outcomes) {

@@ -2,12 +2,9 @@
  * Runs the site store contract on the SQLite adapter, with a real database file per test. Damage is
  * simulated through a second, raw better-sqlite3 connection, since the port cannot corrupt itself.
  */
-
-import { describe } from 'node:test';
 import Database from 'better-sqlite3';
 import type { UpdateIdentity } from '../../src/catalog/model.ts';
 import { openSqliteSiteStore } from '../../src/store/sqlite/sqlite-site-store.ts';
-import { deferredContract } from './site-store/deferred.contract.ts';
 import { type DamageKind, runSiteStoreContract } from './site-store.contract.ts';
 
 const DAMAGE: Record<DamageKind, string> = {
@@ -29,7 +26,3 @@ async function corruptRevision(path: string, id: UpdateIdentity, kind: DamageKin
 }
 
 runSiteStoreContract('sqlite', async (path) => openSqliteSiteStore(path), { corruptRevision });
-
-// Deferred work completed a few marks per transaction: chunk boundaries fall inside batches.
-describe('SiteStore contract: sqlite, deferred work in small transactions', () =>
-  deferredContract(async (path) => openSqliteSiteStore(path, { deferredMarksPerTransaction: 3 })));

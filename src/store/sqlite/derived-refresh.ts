@@ -32,23 +32,6 @@ const CLEAR = ['t_written', 't_cat_changed', 't_direct', 't_sup_dirty', 't_scope
 /** Nesting of bundles seen in the wild is 2–3 levels; the bound only guards against cycles in bad data. */
 const MAX_BUNDLE_DEPTH = 16;
 
-/** The marks a deferred batch leaves in `derived_pending`, by kind number. */
-const MARK_TABLES = ['t_written', 't_cat_changed', 't_scope_dirty', 't_sup_dirty'] as const;
-
-const SAVE_MARKS = MARK_TABLES.map(
-  (t, i) => `INSERT INTO derived_pending (kind, update_id) SELECT ${i + 1}, update_id FROM ${t};`,
-).join('\n');
-
-// Marks up to a cutoff (the oldest first), loaded in update id order so a phase's refresh inserts
-// into the (update_id, ...) keyed tables in key order.
-const LOAD_MARKS = Object.fromEntries(
-  MARK_TABLES.map((t, i) => [
-    t,
-    `INSERT OR IGNORE INTO ${t} (update_id)
-      SELECT update_id FROM derived_pending WHERE kind = ${i + 1} AND id <= ? ORDER BY update_id`,
-  ]),
-) as Record<(typeof MARK_TABLES)[number], string>;
-
 // Every statement starts from a small temp table and reaches the big tables by index. The temp
 // tables have no statistics, so the planner would happily scan update_scope instead: CROSS JOIN
 // pins the temp table as the outer loop.
@@ -107,14 +90,7 @@ const SQL = {
   writeSeq: 'UPDATE change_counter SET seq = ? WHERE id = 1',
   publishSeq: 'UPDATE change_counter SET seq = ?, published = ? WHERE id = 1',
   hasPending: 'SELECT EXISTS (SELECT 1 FROM derived_pending) AS pending',
-  lastPending: 'SELECT max(id) AS id FROM derived_pending',
-  // The id of the `limit`-th oldest mark: a chunk ends there.
-  pendingCutoff: 'SELECT id FROM derived_pending ORDER BY id LIMIT 1 OFFSET ?',
-  clearPending: 'DELETE FROM derived_pending WHERE id <= ?',
-  loadWritten: LOAD_MARKS.t_written,
-  loadCatChanged: LOAD_MARKS.t_cat_changed,
-  loadScopeDirty: LOAD_MARKS.t_scope_dirty,
-  loadSupDirty: LOAD_MARKS.t_sup_dirty,
+  clearPending: 'DELETE FROM derived_pending',
   supFacets: `UPDATE update_facets SET is_superseded = (SELECT u.is_superseded FROM updates u WHERE u.update_id = update_facets.update_id)
     WHERE update_id IN (SELECT update_id FROM t_sup_dirty)`,
   facetDelete: 'DELETE FROM update_facets WHERE update_id IN (SELECT update_id FROM t_scope_dirty)',
@@ -135,6 +111,20 @@ const SQL = {
     CROSS JOIN update_scope s ON s.update_id = d.update_id
     WHERE u.is_software = 1`,
 } as const;
+
+/** The marks a deferred batch leaves in `derived_pending`, by kind number. */
+const MARK_TABLES = ['t_written', 't_cat_changed', 't_scope_dirty', 't_sup_dirty'] as const;
+
+const SAVE_MARKS = MARK_TABLES.map(
+  (t, i) => `INSERT INTO derived_pending (kind, update_id) SELECT ${i + 1}, update_id FROM ${t};`,
+).join('\n');
+
+// Loaded in update id order, so a phase's refresh inserts into the (update_id, ...) keyed tables in
+// key order.
+const LOAD_MARKS = MARK_TABLES.map(
+  (t, i) =>
+    `INSERT OR IGNORE INTO ${t} (update_id) SELECT update_id FROM derived_pending WHERE kind = ${i + 1} ORDER BY update_id;`,
+).join('\n');
 
 type Prepared = Record<keyof typeof SQL, SqliteStatement>;
 
@@ -189,28 +179,21 @@ export class DerivedRefresher {
     this.#db.exec(CLEAR);
   }
 
-  /**
-   * Refreshes what earlier deferred batches left, as a batch of its own: all of it, or the oldest
-   * `limit` marks. Returns whether marks remain; the counter is published only when none do.
-   */
-  finishPending(limit?: number): boolean {
-    if ((this.#s.hasPending.get() as { pending: number }).pending === 0) return false;
+  /** Refreshes what earlier deferred batches left, if anything, as a batch of its own. */
+  finishPending(): void {
+    if ((this.#s.hasPending.get() as { pending: number }).pending === 0) return;
     this.begin();
-    const cutoff =
-      limit === undefined ? undefined : (this.#s.pendingCutoff.get(limit - 1) as { id: number } | undefined)?.id;
-    this.finish(cutoff);
-    return (this.#s.hasPending.get() as { pending: number }).pending === 1;
+    this.finish();
   }
 
   /**
-   * Recomputes everything marked, by this batch and by deferred ones (those up to `cutoff` when
-   * given), clears those marks, and publishes the counter when no deferred marks remain.
+   * Recomputes everything marked, by this batch and by deferred ones, publishes the counter and
+   * clears the marks.
    */
-  finish(cutoff?: number): void {
+  finish(): void {
     const s = this.#s;
-    const upTo = cutoff ?? (s.lastPending.get() as { id: number | null }).id ?? 0;
-    for (const load of [s.loadWritten, s.loadCatChanged, s.loadScopeDirty, s.loadSupDirty]) load.run(upTo);
-    s.clearPending.run(upTo);
+    this.#db.exec(LOAD_MARKS);
+    s.clearPending.run();
     s.directWritten.run();
     s.directReferencing.run();
     s.directDelete.run();
@@ -223,8 +206,7 @@ export class DerivedRefresher {
     s.facetDelete.run();
     s.facetPairs.run();
     s.facetSingles.run();
-    if ((s.hasPending.get() as { pending: number }).pending === 0) s.publishSeq.run(this.#seq, this.#seq);
-    else s.writeSeq.run(this.#seq);
+    s.publishSeq.run(this.#seq, this.#seq);
     this.#db.exec(CLEAR);
   }
 

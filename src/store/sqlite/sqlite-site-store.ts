@@ -44,15 +44,7 @@ export interface SqliteSiteStoreOptions {
   /** Clock for times the store stamps itself (upstream expiry, ledger, site creation). */
   readonly now?: () => Date;
   readonly busyTimeoutMs?: number;
-  /** Deferred marks completeDeferred refreshes per transaction (tests use tiny ones). */
-  readonly deferredMarksPerTransaction?: number;
 }
-
-/**
- * Deferred marks refreshed per transaction by completeDeferred by default: a few thousand updates, a
- * few hundred milliseconds of work, like a handful of plain batches.
- */
-const DEFERRED_MARKS_PER_TRANSACTION = 8000;
 
 /** The parts that write; built on the first write so a read-only store never creates temp tables. */
 interface Writers {
@@ -71,12 +63,9 @@ class SqliteSiteStore implements SiteStore {
   readonly #site: SiteRecords;
   #writerParts: Writers | undefined;
 
-  readonly #marksPerTransaction: number;
-
-  constructor(db: SqliteDb, now: () => string, marksPerTransaction: number) {
+  constructor(db: SqliteDb, now: () => string) {
     this.#db = db;
     this.#now = now;
-    this.#marksPerTransaction = marksPerTransaction;
     this.#catalog = new CatalogQueries(db);
     this.#updates = new UpdateQueries(db);
     this.#sync = new SyncRecords(db);
@@ -104,11 +93,6 @@ class SqliteSiteStore implements SiteStore {
       w.revisions.write(revisions, options.deferDerived === true && state === undefined);
       if (state !== undefined) this.#sync.patchSyncState(state.upstreamUrl, state.patch);
     });
-  }
-  async completeDeferred(): Promise<void> {
-    while (this.#writeCatalog('completeDeferred', (w) => w.derived.finishPending(this.#marksPerTransaction))) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
   }
   async checkRevisions(ids: readonly UpdateIdentity[], verify: boolean): Promise<Map<string, RevisionCheck>> {
     return this.#read('checkRevisions', () => this.#catalog.checkRevisions(ids, verify));
@@ -307,7 +291,7 @@ export function openSqliteSiteStore(path: string, options: SqliteSiteStoreOption
   try {
     if (readonly) assertCurrentSchema(db, MIGRATIONS);
     else migrate(db, MIGRATIONS, now);
-    return new SqliteSiteStore(db, now, options.deferredMarksPerTransaction ?? DEFERRED_MARKS_PER_TRANSACTION);
+    return new SqliteSiteStore(db, now);
   } catch (err) {
     db.close();
     throw toStoreError(err, `cannot open database ${path}`);

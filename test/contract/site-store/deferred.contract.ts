@@ -70,16 +70,6 @@ export function deferredContract(factory: SiteStoreFactory): void {
       await store.putRevisions([]);
       assert.deepEqual(await view(store), plain);
     });
-    await withStore(factory, async (store) => {
-      await store.putRevisions(wellKnownCategories());
-      const before = await store.currentSeq();
-      await writeDeferred(store);
-      await store.completeDeferred();
-      assert.deepEqual(await view(store), plain, 'completeDeferred ends the same');
-      assert.ok((await store.currentSeq()) >= before + batches().flat().length, 'and publishes the sequence');
-      await store.completeDeferred();
-      assert.deepEqual(await view(store), plain, 'a second call finds nothing to do');
-    });
   });
 
   it('commits the rows at once but keeps the downstream sequence behind them until then', async () => {
