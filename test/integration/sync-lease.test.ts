@@ -11,6 +11,7 @@ import { describe, it } from 'node:test';
 import { openSite } from '../../src/app.ts';
 import { LEASE_STALE_MS, leaseIsLive } from '../../src/sync/coordinator.ts';
 import { readSupSyncStatus } from '../../src/sync/status.ts';
+import { runCli } from '../helpers/cli-process.ts';
 import { createChild, SUBSCRIPTION, startUpstream, syncOnce } from '../helpers/sites.ts';
 
 describe('sync lease', () => {
@@ -39,6 +40,37 @@ describe('sync lease', () => {
       assert.equal(after.kind, 'delta');
     } finally {
       await other.close();
+      await child.site.close();
+      await upstream.close();
+    }
+  });
+
+  it('makes `supsync sync` in another process say a sync is running and exit non-zero', async () => {
+    const upstream = await startUpstream(300, 'lease-cli');
+    const child = await createChild(upstream.url, SUBSCRIPTION);
+    try {
+      // This test process holds the lease, as a running `supsync serve` would.
+      const now = new Date().toISOString();
+      const held = { holder: 'serve', pid: process.pid, host: hostname(), runId: 41, acquiredAt: now, renewedAt: now };
+      assert.equal((await child.site.store.acquireSyncLease(held, () => false)).holder, 'serve');
+      const sync = () =>
+        runCli(['sync', '--db', child.db, '--log-dir', join(child.dir, 'cli-logs')], {
+          cwd: child.dir,
+          timeoutMs: 60_000,
+        });
+      const refused = await sync();
+      assert.equal(refused.code, 1);
+      assert.match(refused.stdout, /cancelled/);
+      assert.match(
+        refused.stdout,
+        new RegExp(
+          `error SYNC_IN_PROGRESS: another process is synchronizing this site \\(run 41, process ${process.pid} `,
+        ),
+      );
+      await child.site.store.releaseSyncLease('serve');
+      const ran = await sync();
+      assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+    } finally {
       await child.site.close();
       await upstream.close();
     }
