@@ -5,9 +5,10 @@
  *
  * Across processes (a `supsync sync` next to a running `supsync serve`), the site's sync lease
  * decides: a run starts only when its process takes the lease, and renews it while it runs. A run
- * that finds another live process holding it ends at once, cancelled with SYNC_IN_PROGRESS, and the live run
- * is left alone rather than taken for one a crash interrupted. A holder is gone when its lease was
- * not renewed for LEASE_STALE_MS, or at once when it was a process on this host that has exited.
+ * that finds another live process holding it ends at once, cancelled with SYNC_IN_PROGRESS, and
+ * the live run is left alone rather than taken for one a crash interrupted. A holder is gone when
+ * its lease was not renewed for LEASE_STALE_MS, or at once when it was a process on this host that
+ * has exited.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -21,7 +22,7 @@ import {
 import type { SyncEngine } from './engine.ts';
 
 /** How often a running sync renews its lease, and how long an unrenewed lease counts as held. */
-export const LEASE_RENEW_MS = 30_000;
+const LEASE_RENEW_MS = 30_000;
 export const LEASE_STALE_MS = 120_000;
 
 /** Whether a process with this id runs on this host (a process we may not signal still runs). */
@@ -170,9 +171,10 @@ export class SyncCoordinator {
     })();
   }
 
-  /** Runs `fn` holding the site's sync lease, or fails `run` when another live process holds it. */
+  /** Runs `fn` holding the site's sync lease, or cancels `run` when another live process holds it. */
   private async underLease(run: SyncRunRecord, fn: () => Promise<SyncRunRecord>): Promise<SyncRunRecord> {
-    const at = this.now().toISOString();
+    const now = this.now();
+    const at = now.toISOString();
     const lease: SyncLease = {
       holder: this.leaseHolder,
       pid: process.pid,
@@ -181,7 +183,6 @@ export class SyncCoordinator {
       acquiredAt: at,
       renewedAt: at,
     };
-    const now = this.now();
     const holder = await this.store.acquireSyncLease(lease, (current) => !leaseIsLive(current, now));
     if (holder.holder !== this.leaseHolder) {
       // Not run, so not a failed sync: status and alerts keep describing the sync that is running.
