@@ -83,7 +83,8 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
   // and prerequisites are repaired, and kept.
   let candidates: UpdateIdentity[] = [...listed.ids];
   const offered = new Set(candidates.map((id) => id.updateId));
-  if (verify) candidates = [...candidates, ...(await offeredClosure(ctx, offered))];
+  const lookUp = prerequisiteLookup(ctx);
+  if (verify) candidates = [...candidates, ...(await offeredClosure(ctx, offered, lookUp))];
   const checks = await ctx.store.checkRevisions(candidates, verify);
   let { need, damaged } = missingOrDamaged(candidates, checks);
   ctx.onPhase('updates', need.length);
@@ -105,7 +106,7 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
     // Bundle members are fetched even when the filter would not list them (leaves carry the
     // product only in a plain AtLeastOne, so a real WSUS never lists them), and so are
     // prerequisite updates outside the subscription.
-    const prerequisites = await prerequisiteUpdates(ctx, result.prerequisiteIds, offered);
+    const prerequisites = await lookUp(result.prerequisiteIds, offered);
     const fresh = [...result.bundledMembers, ...prerequisites].filter((m) => !seen.has(revisionKey(m)));
     for (const m of fresh) {
       seen.add(revisionKey(m));
@@ -130,27 +131,30 @@ export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
   };
 }
 
+/** Finds the upstream identities of prerequisites the site does not have and `offered` does not name. */
+type PrerequisiteLookup = (ids: readonly string[], offered: ReadonlySet<string>) => Promise<UpdateIdentity[]>;
+
 /**
- * Prerequisites that name an update the site does not have. A prerequisite names an UpdateID only,
- * so its revision comes from the unfiltered update list — asked for only when such an id exists.
+ * A prerequisite names an UpdateID only, so its revision comes from the upstream's unfiltered update
+ * list: asked for only when such an id exists, and at most once per phase (at 150k updates it is a
+ * few MB of SOAP), however many closure rounds need it.
  */
-async function prerequisiteUpdates(
-  ctx: PhaseContext,
-  ids: readonly string[],
-  offered: ReadonlySet<string>,
-): Promise<UpdateIdentity[]> {
-  const unknown = [...new Set(ids)].filter((id) => !offered.has(id));
-  if (unknown.length === 0) return [];
-  const stored = await ctx.store.storedUpdateIds(unknown);
-  const missing = new Set(unknown.filter((id) => !stored.has(id)));
-  if (missing.size === 0) return [];
-  ctx.log.write('info', `Looking up ${missing.size} prerequisite update(s) outside the subscription`);
-  const all = await ctx.session.listUpdates({});
-  const found = all.ids.filter((i) => missing.has(i.updateId));
-  if (found.length < missing.size) {
-    ctx.log.write('warning', `${missing.size - found.length} prerequisite update(s) are not offered by the upstream`);
-  }
-  return found;
+function prerequisiteLookup(ctx: PhaseContext): PrerequisiteLookup {
+  let unfiltered: ReturnType<PhaseContext['session']['listUpdates']> | undefined;
+  return async (ids, offered) => {
+    const unknown = [...new Set(ids)].filter((id) => !offered.has(id));
+    if (unknown.length === 0) return [];
+    const stored = await ctx.store.storedUpdateIds(unknown);
+    const missing = new Set(unknown.filter((id) => !stored.has(id)));
+    if (missing.size === 0) return [];
+    ctx.log.write('info', `Looking up ${missing.size} prerequisite update(s) outside the subscription`);
+    unfiltered ??= ctx.session.listUpdates({});
+    const found = (await unfiltered).ids.filter((i) => missing.has(i.updateId));
+    if (found.length < missing.size) {
+      ctx.log.write('warning', `${missing.size - found.length} prerequisite update(s) are not offered by the upstream`);
+    }
+    return found;
+  };
 }
 
 /**
@@ -159,7 +163,11 @@ async function prerequisiteUpdates(
  * repairs them and keeps them offered rather than expiring them as no longer offered: a required
  * update outside the subscription may itself be a bundle or require another. Adds them to `offered`.
  */
-async function offeredClosure(ctx: PhaseContext, offered: Set<string>): Promise<UpdateIdentity[]> {
+async function offeredClosure(
+  ctx: PhaseContext,
+  offered: Set<string>,
+  lookUp: PrerequisiteLookup,
+): Promise<UpdateIdentity[]> {
   const out: UpdateIdentity[] = [];
   let software: Map<string, UpdateIdentity> | undefined;
   let frontier = [...offered];
@@ -179,7 +187,7 @@ async function offeredClosure(ctx: PhaseContext, offered: Set<string>): Promise<
         const known = stored.get(id);
         if (known !== undefined) take(known);
       }
-      for (const id of await prerequisiteUpdates(ctx, required, offered)) take(id);
+      for (const id of await lookUp(required, offered)) take(id);
     }
     out.push(...found);
     frontier = found.map((id) => id.updateId);

@@ -98,8 +98,16 @@ describe('prerequisite updates outside the subscription', () => {
       ]);
 
       const before = new Set((await child.site.store.listLatestIdentities(false)).map((i) => i.updateId));
+      let revisionLists = 0;
+      upstream.app.server.on('request', (req) => {
+        if (String(req.headers.soapaction).endsWith('/GetRevisionIdList"')) revisionLists++;
+      });
+      const lookups = () => child.log.lines.filter((l) => l.message.startsWith('Looking up ')).length;
+      const lookupsBefore = lookups();
       const delta = await syncOnce(child.site);
       assert.equal(delta.state, 'succeeded', delta.errorMessage);
+      assert.equal(lookups() - lookupsBefore, 2, 'one lookup per link of the chain');
+      assert.equal(revisionLists, 3, 'categories, the filtered list, and the unfiltered list once for both links');
       const brought = (await child.site.store.listLatestIdentities(false)).filter((i) => !before.has(i.updateId));
       const keys = new Set(brought.map(revisionKey));
       assert.ok(keys.has(revisionKey(firstRevised.revision.identity)), 'the first link, at its new revision');
