@@ -66,16 +66,16 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDb 
     if (!readonly) {
       // 8 KiB pages for a new database (an existing one keeps its own): update documents of a few KB
       // span fewer overflow pages and each commit writes fewer WAL frames. Storing 20,000 generated
-      // revisions took ~20 % less time than with 4 KiB pages (scratch runs alternating the two; no
-      // gain from 16 KiB). Must come before the first write, which fixes the page size.
+      // revisions as a sync phase does took 5.8 s against 7.4 s with 4 KiB pages
+      // (bench/results/store-options.json). Must come before the first write, which fixes it.
       db.pragma('page_size = 8192');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       // A sync batch writes a few MB of documents and derived rows; checkpointing every ~80 MiB
-      // instead of every 4 MiB copies pages rewritten by several batches once, which took a
-      // 30k-update first full sync from ~31 s to ~28 s (bench/sync.ts). The WAL is on disk, not in
-      // memory, and is written from its start again after each checkpoint. Counted in pages: 10,000
-      // 8 KiB pages (20,000 in a database with 4 KiB pages would be the same size).
+      // instead of every 4 MiB copies pages rewritten by several batches once (a 30k-update first
+      // full sync went from ~31 s to ~28 s in one-off runs of bench/sync.ts, not kept). The WAL is
+      // on disk, not in memory, and is written from its start again after each checkpoint. Counted
+      // in pages: 10,000 8 KiB pages.
       db.pragma('wal_autocheckpoint = 10000');
     }
     db.pragma('foreign_keys = ON');
@@ -83,7 +83,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): SqliteDb 
     // Derived-table refreshes use small temp tables; keep them off disk.
     db.pragma('temp_store = MEMORY');
     // 16 MiB of page cache: a 30k-update first full sync took as long as with 64 MiB (23-30 s either
-    // way on the same machine, noisy) while peaking ~55 MB lower in RSS (bench/results/sync.json).
+    // way on the same machine, noisy) while peaking ~55 MB lower in RSS (one-off runs of
+    // bench/sync.ts, not kept).
     db.pragma('cache_size = -16384');
     return db;
   } catch (err) {
