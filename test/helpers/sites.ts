@@ -68,6 +68,29 @@ export async function createChild(
   return { site, db, log, dir };
 }
 
+/**
+ * Runs `fn` with a generated upstream of `updates` updates served over HTTP and a child site
+ * subscribed to SUBSCRIPTION (or `settings`); closes both afterwards.
+ */
+export async function withUpstreamAndChild(
+  updates: number,
+  seed: string,
+  fn: (upstream: UpstreamFixture, child: ChildFixture) => Promise<void>,
+  settings: Partial<SupSettings> = SUBSCRIPTION,
+): Promise<void> {
+  const upstream = await startUpstream(updates, seed);
+  try {
+    const child = await createChild(upstream.url, settings);
+    try {
+      await fn(upstream, child);
+    } finally {
+      await child.site.close();
+    }
+  } finally {
+    await upstream.close();
+  }
+}
+
 /** Runs one sync on `site` and returns the finished run. */
 export async function syncOnce(site: Site, full = false) {
   const ticket = await site.coordinator.request({ full, trigger: 'manual' });

@@ -12,43 +12,39 @@ import { openSite } from '../../src/app.ts';
 import { LEASE_STALE_MS, leaseIsLive } from '../../src/sync/coordinator.ts';
 import { readSupSyncStatus } from '../../src/sync/status.ts';
 import { runCli } from '../helpers/cli-process.ts';
-import { createChild, SUBSCRIPTION, startUpstream, syncOnce } from '../helpers/sites.ts';
+import { syncOnce, withUpstreamAndChild } from '../helpers/sites.ts';
 
 describe('sync lease', () => {
   it('refuses a second process while one synchronizes, and lets it run afterwards', async () => {
-    const upstream = await startUpstream(1500, 'lease');
-    const child = await createChild(upstream.url, SUBSCRIPTION);
-    const other = openSite({ db: child.db, logDir: join(child.dir, 'logs-other') });
-    try {
-      const first = await child.site.coordinator.request({ full: false, trigger: 'manual' });
-      while ((await other.store.getSyncLease()) === undefined) await new Promise((r) => setTimeout(r, 5));
+    await withUpstreamAndChild(1500, 'lease', async (_upstream, child) => {
+      const other = openSite({ db: child.db, logDir: join(child.dir, 'logs-other') });
+      try {
+        const first = await child.site.coordinator.request({ full: false, trigger: 'manual' });
+        while ((await other.store.getSyncLease()) === undefined) await new Promise((r) => setTimeout(r, 5));
 
-      assert.equal(await other.coordinator.recoverInterrupted(), 0, 'the live run is not taken for a crashed one');
-      const refused = await (await other.coordinator.request({ full: true, trigger: 'cli' })).finished;
-      assert.equal(refused.state, 'cancelled');
-      assert.equal(refused.errorCode, 'SYNC_IN_PROGRESS');
-      assert.match(refused.errorMessage ?? '', new RegExp(`run ${first.run.id}, process ${process.pid} on `));
-      const status = await readSupSyncStatus(other.store);
-      assert.equal(status.LastSyncErrorCode, 0, 'a refused request is not a failed sync');
-      assert.equal(status.LastRunId, first.run.id);
+        assert.equal(await other.coordinator.recoverInterrupted(), 0, 'the live run is not taken for a crashed one');
+        const refused = await (await other.coordinator.request({ full: true, trigger: 'cli' })).finished;
+        assert.equal(refused.state, 'cancelled');
+        assert.equal(refused.errorCode, 'SYNC_IN_PROGRESS');
+        assert.match(refused.errorMessage ?? '', new RegExp(`run ${first.run.id}, process ${process.pid} on `));
+        const status = await readSupSyncStatus(other.store);
+        assert.equal(status.LastSyncErrorCode, 0, 'a refused request is not a failed sync');
+        assert.equal(status.LastRunId, first.run.id);
 
-      const done = await first.finished;
-      assert.equal(done.state, 'succeeded', done.errorMessage);
-      assert.equal(await other.store.getSyncLease(), undefined, 'released when the run ends');
-      const after = await syncOnce(other);
-      assert.equal(after.state, 'succeeded', after.errorMessage);
-      assert.equal(after.kind, 'delta');
-    } finally {
-      await other.close();
-      await child.site.close();
-      await upstream.close();
-    }
+        const done = await first.finished;
+        assert.equal(done.state, 'succeeded', done.errorMessage);
+        assert.equal(await other.store.getSyncLease(), undefined, 'released when the run ends');
+        const after = await syncOnce(other);
+        assert.equal(after.state, 'succeeded', after.errorMessage);
+        assert.equal(after.kind, 'delta');
+      } finally {
+        await other.close();
+      }
+    });
   });
 
   it('makes `supsync sync` in another process say a sync is running and exit non-zero', async () => {
-    const upstream = await startUpstream(300, 'lease-cli');
-    const child = await createChild(upstream.url, SUBSCRIPTION);
-    try {
+    await withUpstreamAndChild(300, 'lease-cli', async (_upstream, child) => {
       // This test process holds the lease, as a running `supsync serve` would.
       const now = new Date().toISOString();
       const held = { holder: 'serve', pid: process.pid, host: hostname(), runId: 41, acquiredAt: now, renewedAt: now };
@@ -70,10 +66,7 @@ describe('sync lease', () => {
       await child.site.store.releaseSyncLease('serve');
       const ran = await sync();
       assert.equal(ran.code, 0, ran.stdout + ran.stderr);
-    } finally {
-      await child.site.close();
-      await upstream.close();
-    }
+    });
   });
 
   it('counts a holder as gone when its process on this host exited or it stopped renewing', () => {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { revisionKey, type StoredRevision, type UpdateIdentity } from '../../src/catalog/model.ts';
 import { parseUpdateDocument, writeUpdateDocument } from '../../src/catalog/update-document.ts';
 import type { SiteStore } from '../../src/store/site-store.ts';
-import { createChild, offeredUnder, SUBSCRIPTION, startUpstream, syncOnce } from '../helpers/sites.ts';
+import { offeredUnder, syncOnce, withUpstreamAndChild } from '../helpers/sites.ts';
 
 /** A new revision of `id` whose prerequisites also name `requires`. */
 async function requiring(store: SiteStore, id: UpdateIdentity, requires: string): Promise<StoredRevision> {
@@ -43,9 +43,7 @@ async function pickUpdates(store: SiteStore, outsideCount: number) {
 
 describe('prerequisite updates outside the subscription', () => {
   it('are looked up and downloaded, and kept by a full sync', async () => {
-    const upstream = await startUpstream(300, 'prereq');
-    const child = await createChild(upstream.url, SUBSCRIPTION);
-    try {
+    await withUpstreamAndChild(300, 'prereq', async (upstream, child) => {
       const {
         inside,
         outside: [outside],
@@ -74,16 +72,11 @@ describe('prerequisite updates outside the subscription', () => {
       assert.equal(full.state, 'succeeded', full.errorMessage);
       const kept = await child.site.store.getUpdate(outside.updateId);
       assert.equal(kept?.isExpired, false, 'a required prerequisite is not expired as "no longer offered"');
-    } finally {
-      await child.site.close();
-      await upstream.close();
-    }
+    });
   });
 
   it('are followed through a chain, and a full sync keeps the whole chain', async () => {
-    const upstream = await startUpstream(300, 'prereq-chain');
-    const child = await createChild(upstream.url, SUBSCRIPTION);
-    try {
+    await withUpstreamAndChild(300, 'prereq-chain', async (upstream, child) => {
       const {
         inside,
         outside: [first, second],
@@ -120,9 +113,6 @@ describe('prerequisite updates outside the subscription', () => {
       for (const id of brought) {
         assert.equal((await child.site.store.getUpdate(id.updateId))?.isExpired, false, `${id.updateId} kept`);
       }
-    } finally {
-      await child.site.close();
-      await upstream.close();
-    }
+    });
   });
 });
