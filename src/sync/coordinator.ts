@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { SupsyncError } from '../shared/errors.ts';
 import {
   requireSettings,
   type SiteStore,
@@ -73,6 +74,7 @@ export class SyncCoordinator {
     private readonly store: SiteStore,
     private readonly engine: SyncEngine,
     private readonly now: () => Date = () => new Date(),
+    private readonly leaseRenewMs: number = LEASE_RENEW_MS,
   ) {}
 
   /**
@@ -156,7 +158,7 @@ export class SyncCoordinator {
     this.idle = (async () => {
       let result: SyncRunRecord;
       try {
-        result = await this.underLease(p.run, () => this.engine.execute(p.run, this.abort.signal));
+        result = await this.underLease(p.run, (signal) => this.engine.execute(p.run, signal));
       } catch (err) {
         // execute() records failures itself; reaching here means the store is unusable.
         result = await this.store
@@ -171,8 +173,15 @@ export class SyncCoordinator {
     })();
   }
 
-  /** Runs `fn` holding the site's sync lease, or cancels `run` when another live process holds it. */
-  private async underLease(run: SyncRunRecord, fn: () => Promise<SyncRunRecord>): Promise<SyncRunRecord> {
+  /**
+   * Runs `fn` holding the site's sync lease, or cancels `run` when another live process holds it.
+   * `fn`'s signal aborts at shutdown, and when a renewal finds the lease taken over (a process that
+   * judged this one gone): the run then stops at its next safe point instead of running alongside.
+   */
+  private async underLease(
+    run: SyncRunRecord,
+    fn: (signal: AbortSignal) => Promise<SyncRunRecord>,
+  ): Promise<SyncRunRecord> {
     const now = this.now();
     const at = now.toISOString();
     const lease: SyncLease = {
@@ -193,14 +202,27 @@ export class SyncCoordinator {
         errorMessage: `another process is synchronizing this site (run ${holder.runId}, process ${holder.pid} on ${holder.host}, since ${holder.acquiredAt}); this request was not run`,
       });
     }
+    const stop = new AbortController();
+    const onShutdown = () => stop.abort();
+    this.abort.signal.addEventListener('abort', onShutdown, { once: true });
     const renew = setInterval(() => {
-      this.store.renewSyncLease(this.leaseHolder, this.now().toISOString()).catch(() => {});
-    }, LEASE_RENEW_MS);
+      this.store.renewSyncLease(this.leaseHolder, this.now().toISOString()).then(
+        (held) => {
+          if (!held) {
+            stop.abort(
+              new SupsyncError('SYNC_IN_PROGRESS', 'another process took over the sync lease; this sync stopped'),
+            );
+          }
+        },
+        () => undefined,
+      );
+    }, this.leaseRenewMs);
     renew.unref();
     try {
-      return await fn();
+      return await fn(stop.signal);
     } finally {
       clearInterval(renew);
+      this.abort.signal.removeEventListener('abort', onShutdown);
       await this.store.releaseSyncLease(this.leaseHolder).catch(() => {});
     }
   }

@@ -51,6 +51,13 @@ export interface SyncEngineOptions {
 
 const RETRY_MINUTES = 60;
 
+/** Why a run stopped at a safe point: the abort's own reason (the sync lease taken over), or a cancel. */
+function abortError(signal: AbortSignal): SupsyncError {
+  return signal.reason instanceof SupsyncError
+    ? signal.reason
+    : new SupsyncError('ABORTED', 'the sync was cancelled at a safe point');
+}
+
 /** Is this an upstream fault that invalidates the anchors (so the sync must be full)? */
 function anchorResetReason(err: unknown): string | undefined {
   const code = (err as { wsusssErrorCode?: unknown }).wsusssErrorCode;
@@ -310,11 +317,9 @@ export class SyncEngine {
 
   private async fail(runId: number, settings: SupSettings, err: unknown, startedAt: Date, signal: AbortSignal) {
     const { store, log } = this.opts;
-    const error = signal.aborted
-      ? new SupsyncError('ABORTED', 'the sync was cancelled at a safe point')
-      : toSupsyncError(err);
+    const error = signal.aborted ? abortError(signal) : toSupsyncError(err);
     const now = this.now();
-    const state: RunState = error.code === 'ABORTED' ? 'cancelled' : 'failed';
+    const state: RunState = error.code === 'ABORTED' || error.code === 'SYNC_IN_PROGRESS' ? 'cancelled' : 'failed';
     await this.status(settings, runId, STATUS.FAILED, `${STATUS_TEXT[STATUS.FAILED]} ${error.message}`, 'E');
     log.write('error', `Sync failed: ${error.message}. Source: ${error.code}`);
     if (state === 'failed') {

@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openSite } from '../../src/app.ts';
-import { LEASE_STALE_MS, leaseIsLive } from '../../src/sync/coordinator.ts';
+import { LEASE_STALE_MS, leaseIsLive, SyncCoordinator } from '../../src/sync/coordinator.ts';
 import { readSupSyncStatus } from '../../src/sync/status.ts';
 import { runCli } from '../helpers/cli-process.ts';
 import { syncOnce, withUpstreamAndChild } from '../helpers/sites.ts';
@@ -40,6 +40,23 @@ describe('sync lease', () => {
       } finally {
         await other.close();
       }
+    });
+  });
+
+  it('stops a run at its next safe point when another process takes the lease over', async () => {
+    await withUpstreamAndChild(1500, 'lease-lost', async (_upstream, child) => {
+      // Renewing every 20 ms, so the take-over is noticed within the run.
+      const coordinator = new SyncCoordinator(child.site.store, child.site.engine, () => new Date(), 20);
+      const ticket = await coordinator.request({ full: false, trigger: 'manual' });
+      while ((await child.site.store.getSyncLease()) === undefined) await new Promise((r) => setTimeout(r, 5));
+      const now = new Date().toISOString();
+      const thief = { holder: 'other', pid: process.pid, host: hostname(), runId: 99, acquiredAt: now, renewedAt: now };
+      await child.site.store.acquireSyncLease(thief, () => true);
+      const run = await ticket.finished;
+      assert.equal(run.state, 'cancelled');
+      assert.equal(run.errorCode, 'SYNC_IN_PROGRESS');
+      assert.equal((await child.site.store.getSyncLease())?.holder, 'other', "the other process's lease is left alone");
+      assert.equal((await child.site.store.listAlerts(true)).length, 0, 'not a sync failure');
     });
   });
 
