@@ -11,7 +11,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { LocalizedProperties, StoredRevision, UpdateRevision } from '../catalog/model.ts';
 import { parseUpdateDocument } from '../catalog/update-document.ts';
-import { escapeXml } from '../catalog/update-document-writer.ts';
+import { escapeXmlAttribute as escapeXml } from '../shared/xml-escape.ts';
 
 export interface RevisionChange {
   readonly creationDate: string;

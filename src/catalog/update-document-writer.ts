@@ -8,7 +8,8 @@
  * `parseUpdateDocument(writeUpdateDocument(rev))` gives back the facts of `rev`; the generator and
  * the churn rely on that, and the tests check it on the real documents too.
  */
-import { escapeXmlAttribute } from '../shared/xml-escape.ts';
+// Text and attribute values alike: attribute rules are the stricter of the two, so one serves both.
+import { escapeXmlAttribute as escapeXml } from '../shared/xml-escape.ts';
 import type { PrerequisiteClause, UpdateFile, UpdateRevision } from './model.ts';
 import { NS, type NsPrefix } from './update-namespaces.ts';
 import { UPGRADES_CLASSIFICATION } from './well-known.ts';
@@ -51,13 +52,6 @@ const HANDLER_URI: Readonly<Record<'cat' | 'cmd' | 'drv', string>> = {
   cmd: NS.cmd,
   drv: NS.drv,
 };
-
-/**
- * Escapes text or a double-quoted attribute value of an update metadata document (attribute rules
- * are the stricter of the two, so one function serves both).
- * @throws SupsyncError `XML_MALFORMED` on a character XML 1.0 cannot carry.
- */
-export const escapeXml = escapeXmlAttribute;
 
 function attrs(pairs: readonly (readonly [string, string | number | boolean | undefined])[]): string {
   let out = '';
