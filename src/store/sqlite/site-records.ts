@@ -91,9 +91,20 @@ export class SiteRecords {
     if (this.#s.setCatalogVersion.run(version).changes === 0) throw notInitialized();
   }
 
+  /** An unreadable checkpoint counts as none: the rules then simply run again. */
   getExpiryCheckpoint(): ExpiryCheckpoint | undefined {
     const row = this.#s.getExpiryCheckpoint.get() as { c: string | null } | undefined;
-    return row?.c == null ? undefined : (JSON.parse(row.c) as ExpiryCheckpoint);
+    if (row?.c == null) return undefined;
+    try {
+      const c = JSON.parse(row.c) as Partial<ExpiryCheckpoint>;
+      const valid =
+        typeof c.seq === 'number' &&
+        typeof c.rules === 'string' &&
+        (c.nextDueAt === null || typeof c.nextDueAt === 'string');
+      return valid ? (c as ExpiryCheckpoint) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   saveExpiryCheckpoint(checkpoint: ExpiryCheckpoint): void {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { isSupsyncError } from '../../../src/shared/errors.ts';
+import { DEFAULT_SETTINGS } from '../../../src/site/settings.ts';
 import { openDatabase } from '../../../src/store/sqlite/sqlite-driver.ts';
 import { openSqliteSiteStore } from '../../../src/store/sqlite/sqlite-site-store.ts';
 import { clause, guid, IDS, makeRevision, update, wellKnownCategories } from '../../helpers/revisions.ts';
@@ -176,5 +177,22 @@ describe('sqlite derived rows', () => {
     ]);
     assert.deepEqual(rows('SELECT language FROM localized'), [{ language: 'en' }]);
     assert.deepEqual(rows('SELECT superseded_id FROM supersedence'), [{ superseded_id: guid(9) }]);
+  });
+});
+
+describe('sqlite site records', () => {
+  it('takes an unreadable supersedence checkpoint for none, so the rules run again', async () => {
+    const store = openSqliteSiteStore(path);
+    await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup', upstreamUrl: 'none' });
+    await store.saveExpiryCheckpoint({ seq: 3, rules: '{}', nextDueAt: null });
+    await store.close();
+    for (const garbage of ['{"seq": 3', '{"seq": "3", "rules": "{}", "nextDueAt": null}']) {
+      const raw = new Database(path);
+      raw.prepare('UPDATE site SET expiry_checkpoint = ?').run(garbage);
+      raw.close();
+      const reopened = openSqliteSiteStore(path);
+      assert.equal(await reopened.getExpiryCheckpoint(), undefined, garbage);
+      await reopened.close();
+    }
   });
 });
