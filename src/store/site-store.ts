@@ -314,6 +314,12 @@ export interface SiteStore {
   countUpdatesByState(): Promise<UpdateStateCounts>;
   /** Marks updates expired (ConfigMgr expiry: supersedence rules, unsubscribed products). Returns how many changed. */
   expireUpdates(updateIds: readonly string[], at: string, reason: string): Promise<number>;
+  /**
+   * Lifts the site's own expiry from these updates where it was set with `reason` (a product added
+   * back to the subscription brings its updates back). An expiry for another reason, or one the
+   * upstream published (latest revision Expired), stays. Returns how many changed.
+   */
+  unexpireUpdates(updateIds: readonly string[], reason: string): Promise<number>;
   /** Removes expired, undeployed updates expired before `before`. Returns the removed ids. */
   removeExpiredBefore(before: string): Promise<string[]>;
   setDeployed(updateIds: readonly string[], deployed: boolean): Promise<number>;

@@ -51,6 +51,9 @@ export interface SyncEngineOptions {
 
 const RETRY_MINUTES = 60;
 
+/** The reason a full sync expires what the upstream no longer offers under the subscription. */
+const NOT_OFFERED = 'no longer offered by the upstream under the subscription';
+
 /** Why a run stopped at a safe point: the abort's own reason (the sync lease taken over), or a cancel. */
 function abortError(signal: AbortSignal): SupsyncError {
   return signal.reason instanceof SupsyncError
@@ -179,16 +182,19 @@ export class SyncEngine {
     log.write('info', `Synchronizing SMS database with WSUS server ${settings.upstreamUrl} ...`);
     const now = this.now();
     let expired = 0;
+    let restored = 0;
     if (updates.offered !== undefined) {
       const stored = await store.listLatestIdentities(false);
+      const offered = stored.filter((id) => updates.offered?.has(id.updateId)).map((id) => id.updateId);
       const gone = stored.filter((id) => !updates.offered?.has(id.updateId)).map((id) => id.updateId);
-      expired += await store.expireUpdates(
-        gone,
-        now.toISOString(),
-        'no longer offered by the upstream under the subscription',
-      );
+      // A product or classification added back before cleanup removed its updates brings them back.
+      restored = await store.unexpireUpdates(offered, NOT_OFFERED);
+      if (restored > 0)
+        log.write('info', `Restored ${restored} expired update(s) offered again under the subscription`);
+      expired += await store.expireUpdates(gone, now.toISOString(), NOT_OFFERED);
     }
-    expired += await this.applySupersedenceRules(settings, now);
+    // Restored updates may be superseded: the rules look at them again, whatever their checkpoint says.
+    expired += await this.applySupersedenceRules(settings, now, restored > 0);
     if (expired > 0) log.write('info', `Expired ${expired} update(s) per the supersedence rules and subscription`);
     log.write('info', 'Deleting old expired updates...');
     const cutoff = new Date(now.getTime() - settings.cleanupAgeDays * 86_400_000).toISOString();
@@ -200,14 +206,16 @@ export class SyncEngine {
   /**
    * Expires superseded updates per the rules. Skipped, with a log line, when neither the catalog nor
    * the rules changed since they last ran and nothing they left alone has become due since: then they
-   * would expire nothing, and a no-change delta need not read every superseded update.
+   * would expire nothing, and a no-change delta need not read every superseded update. `force` runs
+   * them regardless (updates whose expiry was just lifted may be due).
    */
-  private async applySupersedenceRules(settings: SupSettings, now: Date): Promise<number> {
+  private async applySupersedenceRules(settings: SupSettings, now: Date, force: boolean): Promise<number> {
     const { store, log } = this.opts;
     const rules = JSON.stringify(settings.supersedence);
     const seq = await store.currentSeq();
     const last = await store.getExpiryCheckpoint();
     if (
+      !force &&
       last !== undefined &&
       last.seq === seq &&
       last.rules === rules &&

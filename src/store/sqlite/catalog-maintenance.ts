@@ -11,6 +11,12 @@ const IDS = 'SELECT value FROM json_each(?)';
 const SQL = {
   expire: `UPDATE updates SET is_expired = 1, expired_at = ?, expire_reason = ?
     WHERE is_expired = 0 AND update_id IN (${IDS})`,
+  // RETURNING: the facets of exactly these rows are cleared too (an update can be expired for
+  // other reasons, and its facets must keep saying so).
+  unexpire: `UPDATE updates SET is_expired = 0, expired_at = NULL, expire_reason = NULL
+    WHERE is_expired = 1 AND expire_reason = ? AND publication_state <> 'Expired' AND update_id IN (${IDS})
+    RETURNING update_id AS id`,
+  unexpireFacets: `UPDATE update_facets SET is_expired = 0 WHERE update_id IN (${IDS})`,
   deploy: `UPDATE updates SET is_deployed = ? WHERE is_deployed <> ? AND update_id IN (${IDS})`,
   // The paging facets carry the flags so filtered counts never read the updates rows.
   expireFacets: `UPDATE update_facets SET is_expired = 1 WHERE update_id IN (${IDS})`,
@@ -39,6 +45,18 @@ export class CatalogMaintenance {
       const json = JSON.stringify(part);
       changed += this.#s.expire.run(at, reason, json).changes;
       this.#s.expireFacets.run(json);
+    }
+    return changed;
+  }
+
+  /** Returns how many updates were expired with `reason` and are not any more. */
+  unexpireUpdates(updateIds: readonly string[], reason: string): number {
+    let changed = 0;
+    for (const part of chunks(updateIds)) {
+      const lifted = (this.#s.unexpire.all(reason, JSON.stringify(part)) as { id: string }[]).map((r) => r.id);
+      if (lifted.length === 0) continue;
+      this.#s.unexpireFacets.run(JSON.stringify(lifted));
+      changed += lifted.length;
     }
     return changed;
   }

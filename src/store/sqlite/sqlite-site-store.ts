@@ -139,6 +139,9 @@ class SqliteSiteStore implements SiteStore {
   async expireUpdates(updateIds: readonly string[], at: string, reason: string): Promise<number> {
     return this.#writeCatalog('expireUpdates', (w) => w.maintenance.expireUpdates(updateIds, at, reason));
   }
+  async unexpireUpdates(updateIds: readonly string[], reason: string): Promise<number> {
+    return this.#writeCatalog('unexpireUpdates', (w) => w.maintenance.unexpireUpdates(updateIds, reason));
+  }
   async removeExpiredBefore(before: string): Promise<string[]> {
     return this.#writeCatalog('removeExpiredBefore', (w) => w.maintenance.removeExpiredBefore(before));
   }

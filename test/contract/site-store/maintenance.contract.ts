@@ -37,6 +37,30 @@ export function maintenanceContract(factory: SiteStoreFactory): void {
     });
   });
 
+  it('lifts only the expiry set with the given reason, never an upstream one', async () => {
+    await withStore(factory, async (store) => {
+      await store.putRevisions([
+        ...wellKnownCategories(),
+        ...[1, 2, 3].map((n) => update(guid(n), [IDS.defender], [IDS.definitionUpdates])),
+        update(guid(4), [IDS.defender], [IDS.definitionUpdates], { state: 'Expired' }),
+      ]);
+      await store.expireUpdates([guid(1), guid(4)], T.feb, 'not offered');
+      await store.expireUpdates([guid(2)], T.feb, 'superseded');
+      assert.equal(await store.unexpireUpdates([guid(1), guid(2), guid(3), guid(4), guid(404)], 'not offered'), 1);
+      const u1 = await store.getUpdate(guid(1));
+      assert.equal(u1?.isExpired, false);
+      assert.equal(u1?.expiredAt, undefined);
+      assert.equal((await store.getUpdate(guid(4)))?.isExpired, true, 'the upstream expired it');
+      const expired = await store.queryUpdates({ productId: IDS.defender, isExpired: true });
+      assert.deepEqual(idsOf(expired.items), [guid(2), guid(4)]);
+      assert.deepEqual(idsOf((await store.queryUpdates({ productId: IDS.defender, isExpired: false })).items), [
+        guid(1),
+        guid(3),
+      ]);
+      assert.equal(await store.unexpireUpdates([guid(1)], 'not offered'), 0, 'nothing left to lift');
+    });
+  });
+
   it('sets and clears the deployed flag, counting real changes', async () => {
     await withStore(factory, async (store) => {
       await store.putRevisions([
