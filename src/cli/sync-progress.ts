@@ -10,7 +10,7 @@ import type { Io } from './output.ts';
 /** A terminal progress bar per phase, or plain lines when stdout is not a terminal. */
 export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop: () => void } {
   let bar: SingleBar | undefined;
-  let lastPct = -1;
+  let lastTenth = -1;
   const stop = () => {
     bar?.stop();
     bar = undefined;
@@ -19,7 +19,7 @@ export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop
     if (e.kind === 'started') io.out(`${e.syncKind} sync (#${e.runId}): ${e.reason}\n`);
     else if (e.kind === 'phase') {
       stop();
-      lastPct = -1;
+      lastTenth = -1;
       if (e.phase === 'connecting') io.out('connecting to the upstream...\n');
       else if (e.phase === 'site-database') io.out('applying supersedence, expiry and cleanup...\n');
       else if (io.isTty && e.total > 0) {
@@ -33,9 +33,11 @@ export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop
         bar.setTotal(e.total);
         bar.update(e.done);
       } else {
-        const pct = e.total === 0 ? 100 : Math.floor((e.done * 10) / e.total) * 10;
-        if (pct !== lastPct) {
-          lastPct = pct;
+        // A line each time another tenth is done, with the exact percentage.
+        const pct = e.total === 0 ? 100 : Math.floor((e.done * 100) / e.total);
+        const tenth = Math.floor(pct / 10);
+        if (tenth !== lastTenth) {
+          lastTenth = tenth;
           io.out(`${e.phase}: processed ${e.done} out of ${e.total} items (${pct}%)\n`);
         }
       }
