@@ -1,28 +1,8 @@
 /**
- * Runs the site store contract on the SQLite adapter, with a real database file per test. Damage is
- * simulated through a second, raw better-sqlite3 connection, since the port cannot corrupt itself.
+ * Runs the site store contract on the SQLite adapter, with a real database file per test.
  */
-import Database from 'better-sqlite3';
-import type { UpdateIdentity } from '../../src/catalog/model.ts';
 import { openSqliteSiteStore } from '../../src/store/sqlite/sqlite-site-store.ts';
-import { type DamageKind, runSiteStoreContract } from './site-store.contract.ts';
-
-const DAMAGE: Record<DamageKind, string> = {
-  'xml-changed': "UPDATE revisions SET xml = replace(xml, 'upd:', 'upx:')",
-  'parsed-null': 'UPDATE revisions SET parsed = NULL',
-  'parsed-garbage': 'UPDATE revisions SET parsed = \'{"identity": \'',
-};
-
-async function corruptRevision(path: string, id: UpdateIdentity, kind: DamageKind): Promise<void> {
-  const raw = new Database(path);
-  try {
-    const changed = raw
-      .prepare(`${DAMAGE[kind]} WHERE update_id = ? AND revision_number = ?`)
-      .run(id.updateId, id.revisionNumber);
-    if (changed.changes !== 1) throw new Error(`no revision ${id.updateId}:${id.revisionNumber} to damage`);
-  } finally {
-    raw.close();
-  }
-}
+import { runSiteStoreContract } from './site-store.contract.ts';
+import { corruptRevision } from './sqlite-damage.ts';
 
 runSiteStoreContract('sqlite', async (path) => openSqliteSiteStore(path), { corruptRevision });
