@@ -10,6 +10,7 @@ import { SupsyncError } from './shared/errors.ts';
 import type { SupSettings } from './site/settings.ts';
 import type { SiteStore } from './store/site-store.ts';
 import { openSqliteSiteStore } from './store/sqlite/sqlite-site-store.ts';
+import { openThreadedSiteStore } from './store/sqlite/threaded-site-store.ts';
 import { SyncCoordinator } from './sync/coordinator.ts';
 import { SyncEngine, type SyncEvent } from './sync/engine.ts';
 import { wsusssSource } from './sync/wsusss-source.ts';
@@ -27,6 +28,12 @@ export interface SiteOptions {
   /** Extra sinks for sync log lines (e.g. the terminal). */
   readonly extraLog?: SyncLog;
   readonly maxConsecutiveFailures?: number;
+  /**
+   * Run the store on a worker thread (store/sqlite/threaded-site-store.ts): syncs write there, the
+   * API reads committed data on this thread, so a long write never stops the process answering.
+   * For long-running servers; one-shot commands keep the store on their own thread.
+   */
+  readonly storeThread?: boolean;
 }
 
 /** A site opened for work: its store, sync engine and coordinator. */
@@ -47,16 +54,33 @@ export interface Site {
  * commands that work on an existing site: a mistyped path must not leave an empty database behind.
  */
 export function openStore(db: string, options: { readonly mustExist?: boolean } = {}): SiteStore {
+  return openSqliteSiteStore(sitePath(db, options.mustExist === true));
+}
+
+function sitePath(db: string, mustExist: boolean): string {
   const path = resolve(db);
-  if (options.mustExist === true && !existsSync(path)) {
+  if (mustExist && !existsSync(path)) {
     throw new SupsyncError('STORE_NOT_INITIALIZED', `no site database at ${path}; create one with supsync init`);
   }
-  return openSqliteSiteStore(path);
+  return path;
+}
+
+/**
+ * The store of a site: on this thread, or on a worker thread with the sync's calls (`engine`) all
+ * made there and everyone else's reads (`site`) answered here.
+ */
+function openSiteStore(options: SiteOptions): { site: SiteStore; engine: SiteStore } {
+  if (options.storeThread !== true) {
+    const store = openStore(options.db, { mustExist: options.mustExist === true });
+    return { site: store, engine: store };
+  }
+  const threaded = openThreadedSiteStore(sitePath(options.db, options.mustExist === true));
+  return { site: threaded.readsHere, engine: threaded.store };
 }
 
 /** Opens a site: store, wsyncmgr.log, engine and coordinator. */
 export function openSite(options: SiteOptions): Site {
-  const store = openStore(options.db, { mustExist: options.mustExist === true });
+  const { site: store, engine: engineStore } = openSiteStore(options);
   const logPath = join(options.logDir ?? join(dirname(resolve(options.db)), 'logs'), 'wsyncmgr.log');
   const fileLog = new CmtraceFileLog(logPath, options.now);
   const log = options.extraLog === undefined ? fileLog : teeLog(fileLog, options.extraLog);
@@ -66,7 +90,7 @@ export function openSite(options: SiteOptions): Site {
     for (const listener of listeners) listener(event);
   };
   const engine = new SyncEngine({
-    store,
+    store: engineStore,
     log,
     sourceFor: (settings: SupSettings) =>
       wsusssSource({
@@ -78,7 +102,7 @@ export function openSite(options: SiteOptions): Site {
     onEvent,
     ...(options.maxConsecutiveFailures === undefined ? {} : { maxConsecutiveFailures: options.maxConsecutiveFailures }),
   });
-  const coordinator = new SyncCoordinator(store, engine, options.now);
+  const coordinator = new SyncCoordinator(engineStore, engine, options.now);
   return {
     store,
     engine,

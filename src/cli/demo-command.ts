@@ -75,6 +75,7 @@ async function runDemo(ctx: CommandContext, o: DemoOptions): Promise<number> {
     const site = openSite({
       db: join(dir, 'site.db'),
       logDir: join(dir, 'logs'),
+      storeThread: true,
       onSyncEvent: (e) => (early === undefined ? progress.onEvent(e) : early.push(e)),
     });
     opened.push(() => site.close());

@@ -31,7 +31,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
           protectHealth?: boolean;
         }) => {
           const port = intOption('port', o.port, 0, 65535);
-          const site = openSite({ db: o.db, mustExist: true });
+          const site = openSite({ db: o.db, mustExist: true, storeThread: true });
           await site.coordinator.recoverInterrupted();
           // Loaded here, not at start-up: the other commands never need Fastify and the API.
           const { buildHttpServer } = await import('../app-http.ts');

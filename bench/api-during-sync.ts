@@ -1,0 +1,92 @@
+/**
+ * How the API of `supsync serve` answers while the site runs its first full sync, with the store on
+ * the process's own thread and on a worker thread (`storeThread`, what `serve` uses). A poller on
+ * a thread of its own asks `GET /api/v1/status` (authenticated, so the token look-up reads the
+ * store too) back to back and records each answer's latency; the sync's own time is recorded too.
+ *
+ *   node --import tsx bench/api-during-sync.ts [updates]      (default 30000)
+ *
+ * Writes bench/results/api-during-sync.json. The upstream catalog is cached in bench/out/.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createApiToken } from '../src/api/auth.ts';
+import { openSite } from '../src/app.ts';
+import { buildHttpServer } from '../src/app-http.ts';
+import { generateIntoStore } from '../src/catalog-gen/index.ts';
+import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
+
+const updates = Number(process.argv[2] ?? 30_000);
+const OUT = new URL('./out/', import.meta.url).pathname;
+mkdirSync(OUT, { recursive: true });
+
+// Plain JavaScript, so the poller thread needs no loader. Stops when told to, answers its samples.
+const POLLER = `
+const { parentPort, workerData } = require('node:worker_threads');
+let stop = false;
+parentPort.once('message', () => { stop = true; });
+(async () => {
+  const samples = [];
+  while (!stop) {
+    const t = performance.now();
+    const res = await fetch(workerData.url, { headers: { authorization: 'Bearer ' + workerData.token } });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error('status answered ' + res.status);
+    samples.push(performance.now() - t);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  parentPort.postMessage(samples);
+})();
+`;
+
+function summarize(samples: number[]) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  return { requests: sorted.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: at(1) };
+}
+
+async function measure(upstreamUrl: string, storeThread: boolean) {
+  const db = join(OUT, `during-sync-${storeThread ? 'threaded' : 'inline'}.db`);
+  for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  const site = openSite({ db, logDir: join(OUT, 'logs'), storeThread });
+  await site.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl });
+  const { token } = await createApiToken(site.store, 'bench', 'read', () => new Date());
+  const app = await buildHttpServer({ site });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const poller = new Worker(POLLER, { eval: true, workerData: { url: `${url}/api/v1/status`, token } });
+  const samples = new Promise<number[]>((resolve, reject) => {
+    poller.once('message', resolve);
+    poller.once('error', reject);
+  });
+  const t = performance.now();
+  const run = await (await site.coordinator.request({ full: false, trigger: 'manual' })).finished;
+  const syncSeconds = Math.round((performance.now() - t) / 100) / 10;
+  poller.postMessage('stop');
+  const latency = summarize(await samples);
+  await poller.terminate();
+  await app.close();
+  await site.close();
+  if (run.state !== 'succeeded') throw new Error(`sync ${run.state}: ${run.errorMessage}`);
+  return { syncSeconds, downloaded: run.updates?.downloaded ?? 0, statusLatency: latency };
+}
+
+const upstream = openSite({ db: join(OUT, `upstream-${updates}.db`), logDir: join(OUT, 'logs') });
+if ((await upstream.store.listLatestIdentities(false)).length === 0) {
+  await generateIntoStore(upstream.store, { updates, seed: 'bench', now: new Date('2026-11-10T00:00:00Z') });
+}
+const server = await buildHttpServer({ site: upstream });
+const upstreamUrl = await server.listen({ host: '127.0.0.1', port: 0 });
+const result = {
+  machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() },
+  loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  updates,
+  storeOnThisThread: await measure(upstreamUrl, false),
+  storeOnWorkerThread: await measure(upstreamUrl, true),
+};
+await server.close();
+await upstream.close();
+console.log(JSON.stringify(result, null, 2));
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/api-during-sync.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
