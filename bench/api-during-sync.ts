@@ -6,9 +6,10 @@
  *
  *   node --import tsx bench/api-during-sync.ts [updates]      (default 30000)
  *
- * Writes bench/results/api-during-sync.json. The upstream catalog is cached in bench/out/.
+ * Writes bench/results/api-during-sync.json, keeping the results of other sizes. The upstream
+ * catalog is cached in bench/out/.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -79,14 +80,17 @@ if ((await upstream.store.listLatestIdentities(false)).length === 0) {
 const server = await buildHttpServer({ site: upstream });
 const upstreamUrl = await server.listen({ host: '127.0.0.1', port: 0 });
 const result = {
+  updates,
   machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() },
   loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
-  updates,
   storeOnThisThread: await measure(upstreamUrl, false),
   storeOnWorkerThread: await measure(upstreamUrl, true),
 };
 await server.close();
 await upstream.close();
 console.log(JSON.stringify(result, null, 2));
+const file = new URL('./results/api-during-sync.json', import.meta.url);
+const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results: (typeof result)[] }).results : [];
+const results = [...kept.filter((r) => r.updates !== updates), result].sort((a, b) => a.updates - b.updates);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/api-during-sync.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ results }, null, 2)}\n`);
