@@ -20,7 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { openStore } from '../src/app.ts';
-import type { StoredRevision, UpdateIdentity } from '../src/catalog/model.ts';
+import type { StoredRevision } from '../src/catalog/model.ts';
 import { parseUpdateDocument } from '../src/catalog/update-document.ts';
 import { generateCatalog } from '../src/catalog-gen/index.ts';
 import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
@@ -46,20 +46,25 @@ function parseOnly(): void {
   for (const d of docs) parseUpdateDocument(d);
 }
 
+/** Parses every document and hands them to `commit` in batches of 500, as a sync phase does. */
+async function parseInBatches(commit: (batch: StoredRevision[], last: boolean) => unknown): Promise<void> {
+  let batch: StoredRevision[] = [];
+  for (const xml of docs) {
+    batch.push({ revision: parseUpdateDocument(xml), xml });
+    if (batch.length === 500) {
+      await commit(batch, false);
+      batch = [];
+    }
+  }
+  await commit(batch, true);
+}
+
 async function parseAndStore(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'supsync-bench-'));
   const store = openStore(join(dir, 'site.db'));
   await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: 'none' });
-  let batch: StoredRevision[] = [];
   // As a sync phase writes: the derived tables of every batch are refreshed by the last one.
-  for (const xml of docs) {
-    batch.push({ revision: parseUpdateDocument(xml), xml });
-    if (batch.length === 500) {
-      await store.putRevisions(batch, { deferDerived: true });
-      batch = [];
-    }
-  }
-  await store.putRevisions(batch);
+  await parseInBatches((batch, last) => store.putRevisions(batch, { deferDerived: !last }));
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -69,24 +74,17 @@ async function parseAndStore(): Promise<void> {
  * the document itself, one row per revision, with the store's pragmas and batches — no summary row,
  * no derived rows, no hash.
  */
-function parseAndStoreDocumentsOnly(): void {
+async function parseAndStoreDocumentsOnly(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'supsync-bench-'));
   const db = openDatabase(join(dir, 'docs.db'));
   db.exec('CREATE TABLE docs (update_id TEXT NOT NULL, revision_number INTEGER NOT NULL, xml TEXT NOT NULL) STRICT');
   const insert = db.prepare('INSERT INTO docs VALUES (?, ?, ?)');
-  const commit = (batch: { id: UpdateIdentity; xml: string }[]) =>
+  await parseInBatches((batch) =>
     db.transaction(() => {
-      for (const d of batch) insert.run(d.id.updateId, d.id.revisionNumber, d.xml);
-    })();
-  let batch: { id: UpdateIdentity; xml: string }[] = [];
-  for (const xml of docs) {
-    batch.push({ id: parseUpdateDocument(xml).identity, xml });
-    if (batch.length === 500) {
-      commit(batch);
-      batch = [];
-    }
-  }
-  commit(batch);
+      for (const { revision, xml } of batch)
+        insert.run(revision.identity.updateId, revision.identity.revisionNumber, xml);
+    })(),
+  );
   db.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -114,7 +112,7 @@ CREATE TABLE files (uid INTEGER NOT NULL, rev INTEGER NOT NULL, sha1 TEXT NOT NU
 CREATE INDEX files_by_sha1 ON files (sha1);
 `;
 
-function parseAndStoreLean(): void {
+async function parseAndStoreLean(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'supsync-bench-'));
   const db = openDatabase(join(dir, 'lean.db'));
   db.exec(LEAN_DDL);
@@ -156,19 +154,11 @@ function parseAndStoreLean(): void {
     for (const id of rev.supersededUpdateIds) s.sup.run(uid, id);
     for (const f of rev.files) s.file.run(uid, rn, f.digestSha1, f.fileName, f.size);
   };
-  const commit = (batch: StoredRevision[]) =>
+  await parseInBatches((batch) =>
     db.transaction(() => {
       for (const stored of batch) writeOne(stored);
-    })();
-  let batch: StoredRevision[] = [];
-  for (const xml of docs) {
-    batch.push({ revision: parseUpdateDocument(xml), xml });
-    if (batch.length === 500) {
-      commit(batch);
-      batch = [];
-    }
-  }
-  commit(batch);
+    })(),
+  );
   db.close();
   rmSync(dir, { recursive: true, force: true });
 }
