@@ -5,15 +5,94 @@
  * consistent, complete next sync that does not download again what was already committed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { openSite } from '../../src/app.ts';
+import { createApiToken } from '../../src/api/auth.ts';
+import { openSite, openStore } from '../../src/app.ts';
 import { revisionKey } from '../../src/catalog/model.ts';
-import { createChild, offeredUnder, SUBSCRIPTION, startUpstream, syncOnce } from '../helpers/sites.ts';
+import { CliProcess } from '../helpers/cli-process.ts';
+import {
+  type ChildFixture,
+  createChild,
+  offeredUnder,
+  SUBSCRIPTION,
+  startUpstream,
+  syncOnce,
+} from '../helpers/sites.ts';
 
-const BIN = new URL('../../bin/supsync.mjs', import.meta.url).pathname;
+/** Rows in the revisions table right now, read from another connection (0 before it exists). */
+function committedSoFar(db: string): number {
+  try {
+    const raw = new Database(db, { readonly: true, fileMustExist: true });
+    try {
+      return (raw.prepare('SELECT count(*) AS n FROM revisions').get() as { n: number }).n;
+    } finally {
+      raw.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A sync started by `start` is killed (SIGKILL) once its first batch of 500 is committed — watched
+ * in the database itself, which a log line would only announce — and the next sync must complete
+ * the catalog without downloading again what was committed, memberships included.
+ */
+async function killMidSync(seed: string, start: (child: ChildFixture) => Promise<CliProcess>): Promise<void> {
+  const upstream = await startUpstream(2500, seed);
+  const child = await createChild(upstream.url, SUBSCRIPTION);
+  await child.site.close();
+  try {
+    const proc = await start(child);
+    try {
+      const started = Date.now();
+      while (Date.now() - started < 60_000 && committedSoFar(child.db) < 500) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      await proc.kill();
+    }
+    const site = openSite({ db: child.db, logDir: join(child.dir, 'logs2') });
+    try {
+      const committed = (await site.store.listLatestIdentities(false)).length;
+      assert.ok(committed > 0, 'the killed run committed some batches');
+      const expected = await offeredUnder(upstream.site.store);
+      assert.ok(committed < expected.size, 'the killed run did not finish');
+      assert.equal(await site.coordinator.recoverInterrupted(), 1);
+      const run = await syncOnce(site);
+      assert.equal(run.state, 'succeeded', run.errorMessage);
+      assert.equal(run.updates?.downloaded, expected.size - committed, 'nothing committed is downloaded again');
+      assert.deepEqual(new Set((await site.store.listLatestIdentities(false)).map(revisionKey)), expected);
+      const check = await site.store.checkRevisions(await site.store.listLatestIdentities(false), true);
+      assert.ok([...check.values()].every((v) => v === 'ok'));
+      // Memberships of the killed run's batches were completed too: the child's catalog seen
+      // through the subscription's filter is the upstream's.
+      const filtered = async (store: typeof site.store) =>
+        new Set(
+          (
+            await store.listRevisionsForDownstream({
+              config: false,
+              products: SUBSCRIPTION.products.map((id) => ({ id, delta: false })),
+              classifications: SUBSCRIPTION.classifications.map((id) => ({ id, delta: false })),
+            })
+          ).ids.map(revisionKey),
+        );
+      const [mine, theirs] = [await filtered(site.store), await filtered(upstream.site.store)];
+      // Compared as differences: a failing deepEqual of two large sets spends minutes on its diff.
+      const missing = [...theirs].filter((k) => !mine.has(k));
+      const extra = [...mine].filter((k) => !theirs.has(k));
+      assert.deepEqual({ missing: missing.length, extra: extra.length }, { missing: 0, extra: 0 });
+      const runs = await site.store.listRuns(5);
+      assert.equal(runs.find((r) => r.id !== run.id)?.state, 'failed');
+    } finally {
+      await site.close();
+    }
+  } finally {
+    await upstream.close();
+  }
+}
 
 /** Breaks the XML the upstream serves for the revisions `keys` (`updateId:revision`). */
 async function breakUpstreamDocs(upstreamDb: string, keys: readonly string[]): Promise<void> {
@@ -98,73 +177,26 @@ describe('sync failure handling', () => {
   });
 
   it('a process killed mid-sync is followed by a consistent, complete sync that keeps what was committed', async () => {
-    const upstream = await startUpstream(2500, 'kill');
-    const child = await createChild(upstream.url, SUBSCRIPTION);
-    await child.site.close();
-    try {
-      const proc = spawn(process.execPath, [BIN, 'sync', '--db', child.db, '--log-dir', join(child.dir, 'logs')], {
-        stdio: 'ignore',
-      });
-      // Listening from the start: a process that ended before the kill must not leave us waiting.
-      const exited = new Promise((r) => proc.once('exit', r));
-      // Kill it once the first batch (500) has been committed, well before it finishes: watched in
-      // the database itself, which a log line would only announce.
-      const started = Date.now();
-      const committedSoFar = () => {
-        try {
-          const db = new Database(child.db, { readonly: true, fileMustExist: true });
-          try {
-            return (db.prepare('SELECT count(*) AS n FROM revisions').get() as { n: number }).n;
-          } finally {
-            db.close();
-          }
-        } catch {
-          return 0;
-        }
-      };
-      while (Date.now() - started < 60_000 && committedSoFar() < 500) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      proc.kill('SIGKILL');
-      await exited;
+    await killMidSync('kill', async (child) => {
+      const proc = new CliProcess(['sync', '--db', child.db, '--log-dir', join(child.dir, 'logs')]);
+      return proc;
+    });
+  });
 
-      const site = openSite({ db: child.db, logDir: join(child.dir, 'logs2') });
-      try {
-        const committed = (await site.store.listLatestIdentities(false)).length;
-        assert.ok(committed > 0, 'the killed run committed some batches');
-        const expected = await offeredUnder(upstream.site.store);
-        assert.ok(committed < expected.size, 'the killed run did not finish');
-        assert.equal(await site.coordinator.recoverInterrupted(), 1);
-        const run = await syncOnce(site);
-        assert.equal(run.state, 'succeeded', run.errorMessage);
-        assert.equal(run.updates?.downloaded, expected.size - committed, 'nothing committed is downloaded again');
-        assert.deepEqual(new Set((await site.store.listLatestIdentities(false)).map(revisionKey)), expected);
-        const check = await site.store.checkRevisions(await site.store.listLatestIdentities(false), true);
-        assert.ok([...check.values()].every((v) => v === 'ok'));
-        // Memberships of the killed run's batches were completed too: the child's catalog seen
-        // through the subscription's filter is the upstream's.
-        const filtered = async (store: typeof site.store) =>
-          new Set(
-            (
-              await store.listRevisionsForDownstream({
-                config: false,
-                products: SUBSCRIPTION.products.map((id) => ({ id, delta: false })),
-                classifications: SUBSCRIPTION.classifications.map((id) => ({ id, delta: false })),
-              })
-            ).ids.map(revisionKey),
-          );
-        const [mine, theirs] = [await filtered(site.store), await filtered(upstream.site.store)];
-        // Compared as differences: a failing deepEqual of two large sets spends minutes on its diff.
-        const missing = [...theirs].filter((k) => !mine.has(k));
-        const extra = [...mine].filter((k) => !theirs.has(k));
-        assert.deepEqual({ missing: missing.length, extra: extra.length }, { missing: 0, extra: 0 });
-        const runs = await site.store.listRuns(5);
-        assert.equal(runs.find((r) => r.id !== run.id)?.state, 'failed');
-      } finally {
-        await site.close();
-      }
-    } finally {
-      await upstream.close();
-    }
+  it('so is supsync serve, whose store writes on a worker thread, killed during a sync it runs', async () => {
+    await killMidSync('kill-serve', async (child) => {
+      const store = openStore(child.db, { mustExist: true });
+      const { token } = await createApiToken(store, 'test', 'operator', () => new Date());
+      await store.close();
+      const proc = new CliProcess(['serve', '--db', child.db, '--port', '0', '--no-scheduler']);
+      const [, url] = await proc.waitForOutput(/^supsync serving (http:\/\/127\.0\.0\.1:\d+)\n/m);
+      const res = await fetch(`${url}/api/v1/sync`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: '{"full":false}',
+      });
+      assert.equal(res.status, 202, await res.text());
+      return proc;
+    });
   });
 });
