@@ -3,12 +3,15 @@
  * the process's own thread and on a worker thread (`storeThread`, what `serve` uses). A poller on
  * a thread of its own asks `GET /api/v1/status` (authenticated, so the token look-up reads the
  * store too) back to back and records each answer's latency; the sync's own time is recorded too.
+ * The upstream runs as `supsync serve` in another process.
  *
  *   node --import tsx bench/api-during-sync.ts [updates]      (default 30000)
  *
  * Writes bench/results/api-during-sync.json, keeping the results of other sizes. The upstream
  * catalog is cached in bench/out/.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -73,12 +76,27 @@ async function measure(upstreamUrl: string, storeThread: boolean) {
   return { syncSeconds, downloaded: run.updates?.downloaded ?? 0, statusLatency: latency };
 }
 
-const upstream = openSite({ db: join(OUT, `upstream-${updates}.db`), logDir: join(OUT, 'logs') });
+// The upstream is `supsync serve` in a process of its own, as a parent site or a WSUS would be, so
+// its answers never hold up this process's event loop.
+const upstreamDb = join(OUT, `upstream-${updates}.db`);
+const upstream = openSite({ db: upstreamDb, logDir: join(OUT, 'logs') });
 if ((await upstream.store.listLatestIdentities(false)).length === 0) {
   await generateIntoStore(upstream.store, { updates, seed: 'bench', now: new Date('2026-11-10T00:00:00Z') });
 }
-const server = await buildHttpServer({ site: upstream });
-const upstreamUrl = await server.listen({ host: '127.0.0.1', port: 0 });
+await upstream.close();
+const CLI = new URL('../bin/supsync.mjs', import.meta.url).pathname;
+const server = spawn(process.execPath, [CLI, 'serve', '--db', upstreamDb, '--port', '0', '--no-scheduler'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const upstreamUrl = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const m = /supsync serving (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+    if (m?.[1] !== undefined) resolve(m[1]);
+  });
+  server.once('exit', (code) => reject(new Error(`the upstream exited (${code}) before serving: ${out}`)));
+});
 const result = {
   updates,
   machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() },
@@ -86,8 +104,8 @@ const result = {
   storeOnThisThread: await measure(upstreamUrl, false),
   storeOnWorkerThread: await measure(upstreamUrl, true),
 };
-await server.close();
-await upstream.close();
+server.kill('SIGTERM');
+await once(server, 'exit');
 console.log(JSON.stringify(result, null, 2));
 const file = new URL('./results/api-during-sync.json', import.meta.url);
 const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results: (typeof result)[] }).results : [];
