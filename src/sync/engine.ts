@@ -51,6 +51,13 @@ export interface SyncEngineOptions {
 
 const RETRY_MINUTES = 60;
 
+/** What a successful run did: counts per phase, and how many expired updates it brought back. */
+interface SyncOutcome {
+  readonly categories: PhaseCounts;
+  readonly updates: PhaseCounts;
+  readonly restored: number;
+}
+
 /** The reason a full sync expires what the upstream no longer offers under the subscription. */
 const NOT_OFFERED = 'no longer offered by the upstream under the subscription';
 
@@ -109,7 +116,7 @@ export class SyncEngine {
     log.write('info', `Performing sync on ${triggerText(run.trigger)}`);
     await this.status(settings, run.id, STATUS.STARTED);
     try {
-      let outcome: { categories: PhaseCounts; updates: PhaseCounts };
+      let outcome: SyncOutcome;
       try {
         outcome = await this.syncFrom(settings, plan, run.id, signal);
       } catch (err) {
@@ -168,14 +175,18 @@ export class SyncEngine {
         );
       log.write('info', `Done synchronizing WSUS Server ${source.url}`);
       signal.throwIfAborted();
-      return { categories: categories.counts, updates: await this.siteDatabasePhase(settings, runId, updates) };
+      return { categories: categories.counts, ...(await this.siteDatabasePhase(settings, runId, updates)) };
     } finally {
       await session.close();
     }
   }
 
   /** 6705: supersedence rules, removal of what is no longer offered, cleanup of old expired updates. */
-  private async siteDatabasePhase(settings: SupSettings, runId: number, updates: PhaseOutcome): Promise<PhaseCounts> {
+  private async siteDatabasePhase(
+    settings: SupSettings,
+    runId: number,
+    updates: PhaseOutcome,
+  ): Promise<Omit<SyncOutcome, 'categories'>> {
     const { store, log } = this.opts;
     await this.status(settings, runId, STATUS.SYNCING_SITE_DB);
     this.emit({ kind: 'phase', runId, phase: 'site-database', total: 0 });
@@ -200,7 +211,7 @@ export class SyncEngine {
     const cutoff = new Date(now.getTime() - settings.cleanupAgeDays * 86_400_000).toISOString();
     const removed = (await store.removeExpiredBefore(cutoff)).length;
     log.write('info', `Deleted ${removed} expired updates total`);
-    return { ...updates.counts, expired, removed };
+    return { updates: { ...updates.counts, expired, removed }, restored };
   }
 
   /**
@@ -283,14 +294,14 @@ export class SyncEngine {
     runId: number,
     settings: SupSettings,
     plan: SyncPlan,
-    outcome: { categories: PhaseCounts; updates: PhaseCounts },
+    outcome: SyncOutcome,
     startedAt: Date,
   ): Promise<SyncRunRecord> {
     const { store, log } = this.opts;
     const now = this.now();
     const changed = [outcome.categories, outcome.updates].reduce(
       (n, c) => n + c.downloaded + c.repaired + c.expired + c.removed,
-      0,
+      outcome.restored,
     );
     let version = await store.getCatalogVersion();
     if (changed > 0) {

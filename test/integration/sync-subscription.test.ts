@@ -38,11 +38,13 @@ describe('a product removed from the subscription and added back', () => {
       assert.ok((removed.updates?.expired ?? 0) >= before.length);
 
       await set('products', `${WINDOWS_11},${DEFENDER}`);
+      const versionBefore = await store.getCatalogVersion();
       const back = await syncOnce(child.site);
       assert.equal(back.state, 'succeeded', back.errorMessage);
       assert.equal(back.kind, 'full');
       assert.equal(back.updates?.downloaded, 0, 'the revisions were kept: nothing to download');
       assert.deepEqual(await liveDefender(), before, 'the same updates are live again');
+      assert.equal(back.catalogVersion, versionBefore + 1, 'bringing updates back changes the catalog');
       assert.ok(
         child.log.lines.some((l) =>
           /^Restored \d+ expired update\(s\) offered again under the subscription$/.test(l.message),
