@@ -87,16 +87,20 @@ export class TokenAuthenticator {
         `this route needs the ${minimum} role; token "${record.name}" has ${record.role}`,
       );
     }
-    await this.touch(record.id);
+    this.touch(record.id);
     return { tokenId: record.id, name: record.name, role: record.role };
   }
 
-  private async touch(id: number): Promise<void> {
+  /**
+   * Records the use without holding up the request: with the store on a worker thread the write
+   * waits behind the sync's, and the last-used time is bookkeeping, not a check.
+   */
+  private touch(id: number): void {
     const now = this.now();
     const last = this.touched.get(id);
     if (last !== undefined && now.getTime() - last < TOUCH_EVERY_MS) return;
     this.touched.set(id, now.getTime());
-    await this.store.touchToken(id, now.toISOString());
+    this.store.touchToken(id, now.toISOString()).catch(() => this.touched.delete(id));
   }
 }
 
