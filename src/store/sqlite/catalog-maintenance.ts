@@ -8,13 +8,15 @@ import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver
 
 const IDS = 'SELECT value FROM json_each(?)';
 
+// `+is_expired`: without statistics the planner prefers the index on is_expired to the primary key
+// and scans every (un)expired update once per chunk of ids; 50,000 expiries at 150k took 8 s.
 const SQL = {
   expire: `UPDATE updates SET is_expired = 1, expired_at = ?, expire_reason = ?
-    WHERE is_expired = 0 AND update_id IN (${IDS})`,
+    WHERE +is_expired = 0 AND update_id IN (${IDS})`,
   // RETURNING: the facets of exactly these rows are cleared too (an update can be expired for
   // other reasons, and its facets must keep saying so).
   unexpire: `UPDATE updates SET is_expired = 0, expired_at = NULL, expire_reason = NULL
-    WHERE is_expired = 1 AND expire_reason = ? AND publication_state <> 'Expired' AND update_id IN (${IDS})
+    WHERE +is_expired = 1 AND expire_reason = ? AND publication_state <> 'Expired' AND update_id IN (${IDS})
     RETURNING update_id AS id`,
   unexpireFacets: `UPDATE update_facets SET is_expired = 0 WHERE update_id IN (${IDS})`,
   deploy: `UPDATE updates SET is_deployed = ? WHERE is_deployed <> ? AND update_id IN (${IDS})`,
