@@ -42,10 +42,14 @@ export function maintenanceContract(factory: SiteStoreFactory): void {
       await store.putRevisions([
         ...wellKnownCategories(),
         ...[1, 2, 3].map((n) => update(guid(n), [IDS.defender], [IDS.definitionUpdates])),
-        update(guid(4), [IDS.defender], [IDS.definitionUpdates], { state: 'Expired' }),
+        update(guid(4), [IDS.defender], [IDS.definitionUpdates]),
       ]);
       await store.expireUpdates([guid(1), guid(4)], T.feb, 'not offered');
       await store.expireUpdates([guid(2)], T.feb, 'superseded');
+      // Withdrawn upstream after the site expired it: the expiry keeps its reason, and must stay.
+      await store.putRevisions([
+        update(guid(4), [IDS.defender], [IDS.definitionUpdates], { rev: 201, state: 'Expired' }),
+      ]);
       assert.equal(await store.unexpireUpdates([guid(1), guid(2), guid(3), guid(4), guid(404)], 'not offered'), 1);
       const u1 = await store.getUpdate(guid(1));
       assert.equal(u1?.isExpired, false);
