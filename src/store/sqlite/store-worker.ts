@@ -2,7 +2,7 @@
  * The worker thread behind threaded-site-store.ts: owns one read-write SQLite site store and runs
  * the calls posted to it one at a time, in the order they arrive. Never imported by other modules.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { SiteStore, SyncLease } from '../site-store.ts';
 import { openSqliteSiteStore } from './sqlite-site-store.ts';
 import { type StoreCall, type StoreReply, serializeError } from './thread-protocol.ts';
@@ -10,13 +10,17 @@ import { type StoreCall, type StoreReply, serializeError } from './thread-protoc
 const port = parentPort;
 if (port === null) throw new Error('store-worker.ts runs only as a worker thread');
 
-const { path } = workerData as { path: string };
-let store: SiteStore | undefined;
-try {
-  store = openSqliteSiteStore(path);
-  port.postMessage({ id: 0, ok: true, value: undefined } satisfies StoreReply);
-} catch (err) {
-  port.postMessage({ id: 0, ok: false, error: serializeError(err) } satisfies StoreReply);
+/** The store, or undefined (with the error answered and the thread ending) when it cannot open. */
+function open(path: string, p: MessagePort): SiteStore | undefined {
+  try {
+    const store = openSqliteSiteStore(path);
+    p.postMessage({ id: 0, ok: true, value: undefined } satisfies StoreReply);
+    return store;
+  } catch (err) {
+    p.postMessage({ id: 0, ok: false, error: serializeError(err) } satisfies StoreReply);
+    p.close();
+    return undefined;
+  }
 }
 
 /** Is `current` still the lease the caller saw (and judged it could take over)? */
@@ -34,17 +38,22 @@ async function run(s: SiteStore, call: StoreCall): Promise<unknown> {
   return method.apply(s, [...call.args]);
 }
 
-let queue: Promise<void> = Promise.resolve();
-port.on('message', (call: StoreCall) => {
-  queue = queue.then(async () => {
-    let reply: StoreReply;
-    try {
-      if (store === undefined) throw new Error('the store did not open');
-      reply = { id: call.id, ok: true, value: await run(store, call) };
-    } catch (err) {
-      reply = { id: call.id, ok: false, error: serializeError(err) };
-    }
-    port.postMessage(reply);
-    if (call.method === 'close') port.close();
+/** Answers the calls posted to `p`, one at a time, in the order they arrive. */
+function serve(store: SiteStore, p: MessagePort): void {
+  let queue: Promise<void> = Promise.resolve();
+  p.on('message', (call: StoreCall) => {
+    queue = queue.then(async () => {
+      let reply: StoreReply;
+      try {
+        reply = { id: call.id, ok: true, value: await run(store, call) };
+      } catch (err) {
+        reply = { id: call.id, ok: false, error: serializeError(err) };
+      }
+      p.postMessage(reply);
+      if (call.method === 'close') p.close();
+    });
   });
-});
+}
+
+const store = open((workerData as { path: string }).path, port);
+if (store !== undefined) serve(store, port);
