@@ -177,10 +177,10 @@ describe('sync failure handling', () => {
   });
 
   it('a process killed mid-sync is followed by a consistent, complete sync that keeps what was committed', async () => {
-    await killMidSync('kill', async (child) => {
-      const proc = new CliProcess(['sync', '--db', child.db, '--log-dir', join(child.dir, 'logs')]);
-      return proc;
-    });
+    await killMidSync(
+      'kill',
+      async (child) => new CliProcess(['sync', '--db', child.db, '--log-dir', join(child.dir, 'logs')]),
+    );
   });
 
   it('so is supsync serve, whose store writes on a worker thread, killed during a sync it runs', async () => {
