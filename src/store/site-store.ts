@@ -67,12 +67,14 @@ export interface PutRevisionsOptions {
   /** A sync-state patch committed with the revisions. */
   readonly state?: { readonly upstreamUrl: string; readonly patch: SyncStatePatch };
   /**
-   * Leave the derived tables (memberships, effective scope, paging facets, superseded flags) of these
-   * revisions to a later write: the next `putRevisions` without this option, `patchSyncState` or a
-   * removal brings them up to date, for every deferred batch at once. Until then queries do not see
-   * the new revisions' memberships and the change sequence offered downstream does not move past
-   * them. The rows themselves commit now, so nothing is lost and nothing is downloaded twice. Ignored
-   * when `state` is given. For bulk writers such as a sync phase, which end with a write without it.
+   * Leave the derived tables of these revisions (each update's KBs, prerequisites, bundle members
+   * and supersedence; memberships, effective scope, paging facets, superseded flags) to a later
+   * write: the next `putRevisions` without this option, `patchSyncState` or a removal brings them
+   * up to date, for every deferred batch at once. Until then queries see the new revisions' summary
+   * rows and, for the rest, the catalog as it was before them; the change sequence offered
+   * downstream does not move past them. The revisions and summaries commit now, so nothing is lost
+   * and nothing is downloaded twice. Ignored when `state` is given. For bulk writers such as a sync
+   * phase, which end with a write without it.
    */
   readonly deferDerived?: boolean;
 }

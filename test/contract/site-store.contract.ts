@@ -24,7 +24,7 @@ export function runSiteStoreContract(name: string, factory: SiteStoreFactory, ho
     describe('site, settings and catalog version', () => recordsContract.site(factory));
     describe('revisions', () => catalogContract(factory, hooks));
     describe('downstream revision lists', () => downstreamContract(factory));
-    describe('deferred catalog writes', () => deferredContract(factory));
+    describe('deferred catalog writes', () => deferredContract(factory, hooks));
     describe('update queries', () => queriesContract(factory));
     describe('expiry, deployment and cleanup', () => maintenanceContract(factory));
     describe('sync state, runs and status messages', () => recordsContract.sync(factory));

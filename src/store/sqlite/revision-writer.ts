@@ -1,7 +1,9 @@
 /**
- * Writes batches of revisions: the revision rows themselves, the `updates` summary row and the
- * per-update derived rows of each update's latest revision. Statements are prepared once and reused
- * across batches; the only per-row reads are primary-key lookups.
+ * Writes batches of revisions: the revision rows themselves, their file rows and the `updates`
+ * summary row, and marks each update whose latest revision changed, so the refresher rebuilds its
+ * per-update rows (KBs, prerequisites, bundle members, supersedence) from the stored facts.
+ * Statements are prepared once and reused across batches; the only per-row reads are primary-key
+ * lookups.
  */
 import { hash } from 'node:crypto';
 import type { CategoryType, LocalizedProperties, StoredRevision, UpdateRevision } from '../../catalog/model.ts';
@@ -31,11 +33,6 @@ export function categoryKindOf(rev: UpdateRevision): CategoryKind | undefined {
  */
 export function contentHash(xml: string): string {
   return hash('sha256', xml, 'hex');
-}
-
-/** KB article ids are kept as bare numbers (`2267602`), whether written as `KB2267602` or not. */
-export function normalizeKb(kb: string): string {
-  return kb.trim().replace(/^kb/i, '');
 }
 
 /**
@@ -77,17 +74,6 @@ const SQL = {
       publication_state = excluded.publication_state, change_seq = excluded.change_seq`,
   deleteFiles: 'DELETE FROM files WHERE update_id = ? AND revision_number = ?',
   insertFile: 'INSERT INTO files (update_id, revision_number, sha1, sha256, name, size) VALUES (?, ?, ?, ?, ?, ?)',
-  deleteLocalized: 'DELETE FROM localized WHERE update_id = ?',
-  insertLocalized: 'INSERT OR REPLACE INTO localized (update_id, language, title, description) VALUES (?, ?, ?, ?)',
-  deleteKbs: 'DELETE FROM update_kbs WHERE update_id = ?',
-  insertKb: 'INSERT OR IGNORE INTO update_kbs (update_id, kb) VALUES (?, ?)',
-  deletePrereqs: 'DELETE FROM update_prereqs WHERE update_id = ?',
-  insertPrereq: `INSERT INTO update_prereqs (update_id, ref_id, via_clause) VALUES (?, ?, ?)
-    ON CONFLICT (update_id, ref_id) DO UPDATE SET via_clause = max(via_clause, excluded.via_clause)`,
-  deleteBundle: 'DELETE FROM bundles WHERE bundle_id = ?',
-  insertMember: 'INSERT OR REPLACE INTO bundles (bundle_id, member_id, member_revision) VALUES (?, ?, ?)',
-  deleteSupersedence: 'DELETE FROM supersedence WHERE superseding_id = ?',
-  insertSupersedence: 'INSERT OR IGNORE INTO supersedence (superseding_id, superseded_id) VALUES (?, ?)',
 } as const;
 
 type Prepared = Record<keyof typeof SQL, SqliteStatement>;
@@ -161,8 +147,6 @@ export class RevisionWriter {
     if (existing !== undefined) s.deleteFiles.run(id, rn);
     for (const f of rev.files) s.insertFile.run(id, rn, f.digestSha1, f.digestSha256 ?? null, f.fileName, f.size);
     if (!isLatest) return;
-    if (existing !== undefined) this.#deleteDerived(id);
-    this.#insertDerived(rev);
     this.#derived.markWritten(id);
     const kind = categoryKindOf(rev) ?? null;
     if (kind !== (existing?.category_kind ?? null)) this.#derived.markCategoryChanged(id);
@@ -196,27 +180,5 @@ export class RevisionWriter {
       expiredAt: expiredUpstream ? now : null,
       expireReason: expiredUpstream ? 'upstream' : null,
     });
-  }
-
-  #deleteDerived(id: string): void {
-    const s = this.#s;
-    this.#derived.markOldEdges(id);
-    s.deleteLocalized.run(id);
-    s.deleteKbs.run(id);
-    s.deletePrereqs.run(id);
-    s.deleteBundle.run(id);
-    s.deleteSupersedence.run(id);
-  }
-
-  #insertDerived(rev: UpdateRevision): void {
-    const s = this.#s;
-    const id = rev.identity.updateId;
-    for (const l of rev.localized) s.insertLocalized.run(id, l.language, l.title, l.description ?? null);
-    for (const kb of rev.kbArticleIds) s.insertKb.run(id, normalizeKb(kb));
-    for (const clause of rev.prerequisites) {
-      for (const ref of clause.updateIds) s.insertPrereq.run(id, ref, clause.isCategory ? 1 : 0);
-    }
-    for (const m of rev.bundledUpdates) s.insertMember.run(id, m.updateId, m.revisionNumber);
-    for (const sup of rev.supersededUpdateIds) s.insertSupersedence.run(id, sup);
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { CategoryType, UpdateType } from '../../catalog/model.ts';
 import type { CategorySummary, UpdateQuery, UpdateStateCounts, UpdateSummary } from '../site-store.ts';
-import { normalizeKb } from './revision-writer.ts';
+import { normalizeKb } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
 export const DEFAULT_PAGE = 50;

@@ -9,7 +9,7 @@ import { it } from 'node:test';
 import type { StoredRevision } from '../../../src/catalog/model.ts';
 import type { SiteStore } from '../../../src/store/site-store.ts';
 import { clause, guid, IDS, makeRevision, update, wellKnownCategories } from '../../helpers/revisions.ts';
-import { idsOf, type SiteStoreFactory, withStore } from './harness.ts';
+import { type ContractHooks, idsOf, type SiteStoreFactory, withStore } from './harness.ts';
 
 const LEAF = guid(10);
 const BUNDLE = guid(11);
@@ -54,7 +54,7 @@ async function writeDeferred(store: SiteStore): Promise<void> {
   for (const batch of batches()) await store.putRevisions(batch, { deferDerived: true });
 }
 
-export function deferredContract(factory: SiteStoreFactory): void {
+export function deferredContract(factory: SiteStoreFactory, hooks: ContractHooks): void {
   it('ends as if each batch were written plainly once a closing write comes', async () => {
     let plain: Awaited<ReturnType<typeof view>> | undefined;
     await withStore(factory, async (store) => {
@@ -109,6 +109,28 @@ export function deferredContract(factory: SiteStoreFactory): void {
       assert.deepEqual(seen.windowsSecurity, [NEW, OLD].sort());
       assert.deepEqual(seen.superseded, [OLD]);
       assert.equal(seen.counts.superseded, 1);
+    });
+  });
+
+  it('skips a revision damaged before the closing write, and takes it in once it is written again', {
+    skip: !hooks.corruptRevision,
+  }, async () => {
+    await withStore(factory, async (store, ctx) => {
+      await store.putRevisions(wellKnownCategories());
+      await writeDeferred(store);
+      const successor = batches()[1]?.[0];
+      assert.ok(successor);
+      // Between a killed sync's last batch and the next run, the successor's stored facts rot.
+      await hooks.corruptRevision!(ctx.path, successor.revision.identity, 'parsed-garbage');
+      await store.putRevisions([]);
+      let seen = await view(store);
+      assert.deepEqual(seen.defenderDefinitions, [BUNDLE, LEAF, OTHER].sort(), 'the other updates are refreshed');
+      assert.deepEqual(seen.superseded, [], 'unreadable facts supersede nothing');
+      assert.deepEqual(seen.windowsSecurity, [OLD]);
+      await store.putRevisions([successor]);
+      seen = await view(store);
+      assert.deepEqual(seen.superseded, [OLD]);
+      assert.deepEqual(seen.windowsSecurity, [NEW, OLD].sort());
     });
   });
 }

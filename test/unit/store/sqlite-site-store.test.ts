@@ -158,24 +158,30 @@ describe('sqlite derived rows', () => {
       update(guid(1), [IDS.defender], [IDS.definitionUpdates], {
         rev: 200,
         files: [file(1)],
-        titles: { de: 'Alt' },
+        kb: ['KB100', ' 101 '],
         supersedes: [guid(8)],
       }),
       update(guid(1), [IDS.defender], [IDS.definitionUpdates], {
         rev: 201,
         files: [file(2), file(3)],
+        kb: ['kb102'],
         supersedes: [guid(9)],
       }),
     ]);
     await store.putRevisions([
-      update(guid(1), [IDS.defender], [IDS.definitionUpdates], { rev: 201, files: [file(2)], supersedes: [guid(9)] }),
+      update(guid(1), [IDS.defender], [IDS.definitionUpdates], {
+        rev: 201,
+        files: [file(2)],
+        kb: ['kb102', ' KB103'],
+        supersedes: [guid(9)],
+      }),
     ]);
     await store.close();
     assert.deepEqual(rows('SELECT revision_number, name FROM files ORDER BY revision_number, name'), [
       { revision_number: 200, name: 'f1.cab' },
       { revision_number: 201, name: 'f2.cab' },
     ]);
-    assert.deepEqual(rows('SELECT language FROM localized'), [{ language: 'en' }]);
+    assert.deepEqual(rows('SELECT kb FROM update_kbs ORDER BY kb'), [{ kb: '102' }, { kb: '103' }]);
     assert.deepEqual(rows('SELECT superseded_id FROM supersedence'), [{ superseded_id: guid(9) }]);
   });
 });
