@@ -184,6 +184,23 @@ describe('sqlite derived rows', () => {
     assert.deepEqual(rows('SELECT kb FROM update_kbs ORDER BY kb'), [{ kb: '102' }, { kb: '103' }]);
     assert.deepEqual(rows('SELECT superseded_id FROM supersedence'), [{ superseded_id: guid(9) }]);
   });
+  it('rebuilds the per-update rows of every written update, however many are written together', async () => {
+    // More than one round of the refresh's rebuild (5,000 updates), in one write and deferred.
+    const n = 5_003;
+    const store = openSqliteSiteStore(path);
+    await store.putRevisions(wellKnownCategories());
+    const revs = Array.from({ length: n }, (_, i) =>
+      update(guid(i + 1), [IDS.defender], [IDS.definitionUpdates], { kb: [`KB${i + 1}`], supersedes: [guid(i)] }),
+    );
+    await store.putRevisions(revs.slice(0, 5_001), { deferDerived: true });
+    await store.putRevisions(revs.slice(5_001));
+    await store.close();
+    const count = (sql: string, ...params: unknown[]) => (rows(sql, ...params)[0] as { c: number }).c;
+    assert.equal(count('SELECT count(DISTINCT update_id) AS c FROM update_kbs'), n);
+    assert.equal(count('SELECT count(*) AS c FROM update_prereqs WHERE ref_id = ?', IDS.defender), n);
+    assert.equal(count('SELECT count(*) AS c FROM supersedence'), n);
+    assert.deepEqual(rows('SELECT kb FROM update_kbs WHERE update_id = ?', guid(5_000)), [{ kb: '5000' }]);
+  });
 });
 
 describe('sqlite site records', () => {
