@@ -36,7 +36,9 @@ const CLEAR = ['t_facts', 't_written', 't_cat_changed', 't_direct', 't_sup_dirty
 
 /**
  * KB article ids are kept as bare numbers (`2267602`), whether written as `KB2267602` or not. The
- * stored rows are normalized in SQL (`normalizedKb`), a query's KB here; the two must agree.
+ * stored rows are normalized in SQL (`normalizedKb`), a query's KB here; the two must agree. They
+ * trim different white space (SQL the ASCII kinds, JS every kind), which the parser has already
+ * trimmed from the document's ids.
  */
 export function normalizeKb(kb: string): string {
   return kb.trim().replace(/^kb/i, '');
