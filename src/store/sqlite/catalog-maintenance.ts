@@ -25,7 +25,7 @@ const SQL = {
   deployFacets: `UPDATE update_facets SET is_deployed = ? WHERE update_id IN (${IDS})`,
   removable: `SELECT update_id AS id, category_kind AS kind FROM updates
     WHERE is_expired = 1 AND is_deployed = 0 AND expired_at < ? ORDER BY update_id`,
-  // Cascades to revisions, files and every derived row the update owns.
+  // Cascades to revisions and every derived row the update owns.
   remove: `DELETE FROM updates WHERE update_id IN (${IDS})`,
 } as const;
 

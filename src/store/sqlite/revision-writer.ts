@@ -1,9 +1,8 @@
 /**
- * Writes batches of revisions: the revision rows themselves, their file rows and the `updates`
- * summary row, and marks each update whose latest revision changed, so the refresher rebuilds its
- * per-update rows (KBs, prerequisites, bundle members, supersedence) from the stored facts.
- * Statements are prepared once and reused across batches; the only per-row reads are primary-key
- * lookups.
+ * Writes batches of revisions: the revision rows themselves and the `updates` summary row, and
+ * marks each update whose latest revision changed, so the refresher rebuilds its per-update rows
+ * (KBs, prerequisites, bundle members, supersedence) from the stored facts. Statements are prepared
+ * once and reused across batches; the only per-row reads are primary-key lookups.
  */
 import { hash } from 'node:crypto';
 import type { CategoryType, LocalizedProperties, StoredRevision, UpdateRevision } from '../../catalog/model.ts';
@@ -72,8 +71,6 @@ const SQL = {
       update_type = excluded.update_type, category_type = excluded.category_type, xml = excluded.xml,
       content_hash = excluded.content_hash, parsed = excluded.parsed, creation_date = excluded.creation_date,
       publication_state = excluded.publication_state, change_seq = excluded.change_seq`,
-  deleteFiles: 'DELETE FROM files WHERE update_id = ? AND revision_number = ?',
-  insertFile: 'INSERT INTO files (update_id, revision_number, sha1, sha256, name, size) VALUES (?, ?, ?, ?, ?, ?)',
 } as const;
 
 type Prepared = Record<keyof typeof SQL, SqliteStatement>;
@@ -144,8 +141,6 @@ export class RevisionWriter {
       rev.publicationState,
       this.#derived.nextSeq(),
     );
-    if (existing !== undefined) s.deleteFiles.run(id, rn);
-    for (const f of rev.files) s.insertFile.run(id, rn, f.digestSha1, f.digestSha256 ?? null, f.fileName, f.size);
     if (!isLatest) return;
     this.#derived.markWritten(id);
     const kind = categoryKindOf(rev) ?? null;

@@ -176,11 +176,14 @@ describe('sqlite derived rows', () => {
         supersedes: [guid(9)],
       }),
     ]);
+    const stored = await store.getRevisions(
+      [200, 201].map((revisionNumber) => ({ updateId: guid(1), revisionNumber })),
+    );
+    assert.deepEqual(
+      stored.map((r) => r.revision.files.map((f) => f.fileName)),
+      [['f1.cab'], ['f2.cab']],
+    );
     await store.close();
-    assert.deepEqual(rows('SELECT revision_number, name FROM files ORDER BY revision_number, name'), [
-      { revision_number: 200, name: 'f1.cab' },
-      { revision_number: 201, name: 'f2.cab' },
-    ]);
     assert.deepEqual(rows('SELECT kb FROM update_kbs ORDER BY kb'), [{ kb: '102' }, { kb: '103' }]);
     assert.deepEqual(rows('SELECT superseded_id FROM supersedence'), [{ superseded_id: guid(9) }]);
   });
