@@ -9,6 +9,11 @@ import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver
 const IDS = 'SELECT value FROM json_each(?)';
 
 const SQL = {
+  // The stored ones among the ids, in the order their rows are stored (arrival order). Updated in
+  // that order, rows and their paging facets are visited page by page: at 150k, expiring 56,912
+  // updates took 2.2 s this way and 7.6 s in update id order (one scratch run each).
+  storageOrder: `SELECT u.update_id AS id FROM json_each(?) j CROSS JOIN updates u ON u.update_id = j.value
+    ORDER BY u.rowid`,
   // `+is_expired` keeps the planner on the primary key: without statistics it preferred the index on
   // is_expired and scanned every unexpired update once per chunk of ids (50,000 at 150k: 8 s).
   expire: `UPDATE updates SET is_expired = 1, expired_at = ?, expire_reason = ?
@@ -43,7 +48,7 @@ export class CatalogMaintenance {
   /** Returns how many updates were not expired before. */
   expireUpdates(updateIds: readonly string[], at: string, reason: string): number {
     let changed = 0;
-    for (const part of chunks(updateIds)) {
+    for (const part of chunks(this.#inStorageOrder(updateIds))) {
       const json = JSON.stringify(part);
       changed += this.#s.expire.run(at, reason, json).changes;
       this.#s.expireFacets.run(json);
@@ -56,7 +61,7 @@ export class CatalogMaintenance {
     const expired = (this.#s.expiredFor.all(reason) as { id: string }[]).map((r) => r.id);
     if (expired.length === 0) return 0;
     const asked = new Set(updateIds);
-    const lift = expired.filter((id) => asked.has(id));
+    const lift = this.#inStorageOrder(expired.filter((id) => asked.has(id)));
     for (const part of chunks(lift)) {
       const json = JSON.stringify(part);
       this.#s.unexpire.run(json);
@@ -68,12 +73,17 @@ export class CatalogMaintenance {
   setDeployed(updateIds: readonly string[], deployed: boolean): number {
     const flag = deployed ? 1 : 0;
     let changed = 0;
-    for (const part of chunks(updateIds)) {
+    for (const part of chunks(this.#inStorageOrder(updateIds))) {
       const json = JSON.stringify(part);
       changed += this.#s.deploy.run(flag, flag, json).changes;
       this.#s.deployFacets.run(flag, json);
     }
     return changed;
+  }
+
+  #inStorageOrder(updateIds: readonly string[]): string[] {
+    if (updateIds.length === 0) return [];
+    return (this.#s.storageOrder.all(JSON.stringify(updateIds)) as { id: string }[]).map((r) => r.id);
   }
 
   /**
