@@ -14,7 +14,7 @@
  * A batch may instead be deferred (`defer()`): its marks are saved in `derived_pending`, in the same
  * transaction as the rows they describe, and the next `finish()` refreshes them together with its
  * own. A first full sync writes tens of thousands of revisions in batches of a few hundred; refreshing
- * once per phase instead of once per batch halves its store time (bench/results/parse-store.json).
+ * once per phase instead of once per batch halves its store time (bench/results/store-options.json).
  * The change sequence served downstream (`published`) moves only in `finish()`, so an anchor handed
  * to a downstream server never covers revisions whose memberships are not written yet.
  */

@@ -12,6 +12,7 @@
  *                    bundles that contain the update); what the downstream filter reads
  *   update_facets    the same memberships keyed for paging (see below); what queryUpdates reads
  *   bundles, supersedence, localized, update_kbs, files
+ * (`localized` and `files` are dropped by migrations 6 and 7: no query read them.)
  */
 export const SCHEMA_V1 = `
 CREATE TABLE site (

@@ -2,7 +2,7 @@
  * The SQLite site store on a thread of its own. A worker thread (store-worker.ts) owns the
  * read-write connection and runs every call posted to it, one at a time in the order made, exactly
  * as the in-thread store would; the calling thread only posts the call and awaits the answer. So a
- * long write — the closing membership refresh of a big first sync, some 20 s at 150k updates —
+ * long write — the closing membership refresh of a big first sync, some 14 s at 150k updates —
  * never blocks the caller's event loop, and the caller fetches and parses the next batch while the
  * worker commits the last one.
  *
