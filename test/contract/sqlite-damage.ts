@@ -10,6 +10,11 @@ const DAMAGE: Record<DamageKind, string> = {
   'xml-changed': "UPDATE revisions SET xml = replace(xml, 'upd:', 'upx:')",
   'parsed-null': 'UPDATE revisions SET parsed = NULL',
   'parsed-garbage': 'UPDATE revisions SET parsed = \'{"identity": \'',
+  'parsed-misshapen': `UPDATE revisions SET parsed = json_set(parsed,
+    '$.prerequisites', json_array('x', 5, json_object('isCategory', 1, 'updateIds', json_array(7))),
+    '$.bundledUpdates', json_array('y', json_object('updateId', 'z')),
+    '$.supersededUpdateIds', json_array(5, json_array()),
+    '$.kbArticleIds', json_array(json_object()))`,
 };
 
 export async function corruptRevision(path: string, id: UpdateIdentity, kind: DamageKind): Promise<void> {

@@ -83,7 +83,8 @@ const SQL = {
   factsBound: 'SELECT update_id AS id FROM t_written WHERE update_id > ? ORDER BY update_id LIMIT 1 OFFSET ?',
   // The facts of the latest revision of written updates in (from, to]. A document whose facts no
   // longer parse (damaged on disk) is skipped rather than failing the refresh: it keeps no
-  // per-update rows until a full sync repairs it, which writes it again.
+  // per-update rows until a full sync repairs it, which writes it again. Facts that parse but hold
+  // the wrong kinds of values give only the well-formed ones (the `type` tests below).
   loadFacts: `INSERT INTO t_facts (update_id, facts)
     SELECT w.update_id, jsonb_object('kbs', r.parsed -> '$.kbArticleIds', 'prereqs', r.parsed -> '$.prerequisites',
       'members', r.parsed -> '$.bundledUpdates', 'superseded', r.parsed -> '$.supersededUpdateIds')
@@ -94,22 +95,26 @@ const SQL = {
   clearFacts: 'DELETE FROM t_facts',
   insertKbs: `INSERT OR IGNORE INTO update_kbs (update_id, kb)
     SELECT w.update_id, ${normalizedKb('k.value')}
-    FROM t_facts w CROSS JOIN json_each(w.facts, '$.kbs') k`,
+    FROM t_facts w CROSS JOIN json_each(w.facts, '$.kbs') k
+    WHERE k.type = 'text'`,
   // An id named in several clauses is one edge, via a category clause if any names it so.
   insertPrereqs: `INSERT INTO update_prereqs (update_id, ref_id, via_clause)
     SELECT w.update_id, i.value, coalesce(c.value ->> 'isCategory', 0)
     FROM t_facts w
     CROSS JOIN json_each(w.facts, '$.prereqs') c
     CROSS JOIN json_each(c.value, '$.updateIds') i
-    WHERE true
+    WHERE c.type = 'object' AND i.type = 'text'
     ON CONFLICT (update_id, ref_id) DO UPDATE SET via_clause = max(via_clause, excluded.via_clause)`,
   // A member named twice keeps its last revision: OR REPLACE in document order.
   insertBundles: `INSERT OR REPLACE INTO bundles (bundle_id, member_id, member_revision)
     SELECT w.update_id, m.value ->> 'updateId', m.value ->> 'revisionNumber'
-    FROM t_facts w CROSS JOIN json_each(w.facts, '$.members') m`,
+    FROM t_facts w CROSS JOIN json_each(w.facts, '$.members') m
+    WHERE m.type = 'object' AND json_type(m.value, '$.updateId') = 'text'
+      AND json_type(m.value, '$.revisionNumber') = 'integer'`,
   insertSupersedence: `INSERT OR IGNORE INTO supersedence (superseding_id, superseded_id)
     SELECT w.update_id, x.value
-    FROM t_facts w CROSS JOIN json_each(w.facts, '$.superseded') x`,
+    FROM t_facts w CROSS JOIN json_each(w.facts, '$.superseded') x
+    WHERE x.type = 'text'`,
   directWritten: 'INSERT OR IGNORE INTO t_direct (update_id) SELECT update_id FROM t_written',
   directReferencing: `INSERT OR IGNORE INTO t_direct (update_id)
     SELECT p.update_id FROM t_cat_changed c CROSS JOIN update_prereqs p ON p.ref_id = c.update_id`,

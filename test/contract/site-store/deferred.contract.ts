@@ -112,25 +112,27 @@ export function deferredContract(factory: SiteStoreFactory, hooks: ContractHooks
     });
   });
 
-  it('skips a revision damaged before the closing write, and takes it in once it is written again', {
-    skip: !hooks.corruptRevision,
-  }, async () => {
-    await withStore(factory, async (store, ctx) => {
-      await store.putRevisions(wellKnownCategories());
-      await writeDeferred(store);
-      const successor = batches()[1]?.[0];
-      assert.ok(successor);
-      // Between a killed sync's last batch and the next run, the successor's stored facts rot.
-      await hooks.corruptRevision!(ctx.path, successor.revision.identity, 'parsed-garbage');
-      await store.putRevisions([]);
-      let seen = await view(store);
-      assert.deepEqual(seen.defenderDefinitions, [BUNDLE, LEAF, OTHER].sort(), 'the other updates are refreshed');
-      assert.deepEqual(seen.superseded, [], 'unreadable facts supersede nothing');
-      assert.deepEqual(seen.windowsSecurity, [OLD]);
-      await store.putRevisions([successor]);
-      seen = await view(store);
-      assert.deepEqual(seen.superseded, [OLD]);
-      assert.deepEqual(seen.windowsSecurity, [NEW, OLD].sort());
+  for (const damage of ['parsed-garbage', 'parsed-misshapen'] as const) {
+    it(`skips a revision damaged before the closing write (${damage}), and takes it in once it is written again`, {
+      skip: !hooks.corruptRevision,
+    }, async () => {
+      await withStore(factory, async (store, ctx) => {
+        await store.putRevisions(wellKnownCategories());
+        await writeDeferred(store);
+        const successor = batches()[1]?.[0];
+        assert.ok(successor);
+        // Between a killed sync's last batch and the next run, the successor's stored facts rot.
+        await hooks.corruptRevision!(ctx.path, successor.revision.identity, damage);
+        await store.putRevisions([]);
+        let seen = await view(store);
+        assert.deepEqual(seen.defenderDefinitions, [BUNDLE, LEAF, OTHER].sort(), 'the other updates are refreshed');
+        assert.deepEqual(seen.superseded, [], 'unreadable facts supersede nothing');
+        assert.deepEqual(seen.windowsSecurity, [OLD]);
+        await store.putRevisions([successor]);
+        seen = await view(store);
+        assert.deepEqual(seen.superseded, [OLD]);
+        assert.deepEqual(seen.windowsSecurity, [NEW, OLD].sort());
+      });
     });
-  });
+  }
 }

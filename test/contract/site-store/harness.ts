@@ -13,8 +13,11 @@ import type { SiteStore, UpdateSummary } from '../../../src/store/site-store.ts'
 /** Opens (creating when needed) the store at `path`. */
 export type SiteStoreFactory = (path: string) => Promise<SiteStore>;
 
-/** How a revision is damaged behind the store's back. */
-export type DamageKind = 'xml-changed' | 'parsed-null' | 'parsed-garbage';
+/**
+ * How a revision is damaged behind the store's back. `parsed-misshapen` leaves valid JSON whose
+ * lists hold the wrong kinds of values.
+ */
+export type DamageKind = 'xml-changed' | 'parsed-null' | 'parsed-garbage' | 'parsed-misshapen';
 
 /** Adapter-specific helpers; tests that need a missing hook are skipped. */
 export interface ContractHooks {
