@@ -22,12 +22,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SaxesParser } from 'saxes';
 import { openStore } from '../src/app.ts';
-import type { StoredRevision } from '../src/catalog/model.ts';
+import { contentHash, type StoredRevision } from '../src/catalog/model.ts';
 import { parseUpdateDocument } from '../src/catalog/update-document.ts';
 import { generateCatalog } from '../src/catalog-gen/index.ts';
 import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
 import type { SiteStore } from '../src/store/site-store.ts';
-import { contentHash } from '../src/store/sqlite/revision-writer.ts';
 import { openDatabase } from '../src/store/sqlite/sqlite-driver.ts';
 import { openThreadedSiteStore } from '../src/store/sqlite/threaded-site-store.ts';
 

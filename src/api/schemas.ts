@@ -42,7 +42,7 @@ const syncRun = {
     id: int,
     kind: { type: 'string', enum: ['full', 'delta'] },
     reason: str,
-    trigger: { type: 'string', enum: ['schedule', 'manual', 'api', 'cli', 'parent', 'retry', 'startup'] },
+    trigger: { type: 'string', enum: ['schedule', 'manual', 'api', 'cli', 'parent', 'retry', 'startup', 'import'] },
     requestedBy: str,
     state: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
     queuedAt: str,

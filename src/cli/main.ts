@@ -6,6 +6,7 @@ import { registerCatalogCommands } from './catalog-commands.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { type Io, processIo, reportError } from './output.ts';
+import { registerPackageCommands } from './package-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerSyncCommands } from './sync-commands.ts';
 import { registerTokenCommands } from './token-commands.ts';
@@ -23,6 +24,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const ctx = { io, setExit };
   registerConfigCommands(program, ctx);
   registerSyncCommands(program, ctx);
+  registerPackageCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerUpdatesCommands(program, ctx);
   registerTokenCommands(program, ctx);

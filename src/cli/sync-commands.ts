@@ -2,7 +2,8 @@
  * `supsync sync` (one synchronization, with progress) and `supsync status` (SMS_SUPSyncStatus).
  */
 import type { Command } from 'commander';
-import { openSite } from '../app.ts';
+import { openSite, type Site } from '../app.ts';
+import type { SyncRequest } from '../sync/coordinator.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
 import { action, type CommandContext } from './command-kit.ts';
 import { printJson } from './output.ts';
@@ -19,6 +20,38 @@ interface SyncOptions {
   plan?: boolean;
   json?: boolean;
   logDir?: string;
+}
+
+/**
+ * Opens the site at `o.db` with a progress bar (none with `json`), lets `body` decide what to run —
+ * a sync request, or an exit code when it has done its work — runs the request in this process,
+ * prints the finished run and returns the exit code.
+ */
+export async function runOnSite(
+  ctx: CommandContext,
+  o: { db: string; json?: boolean | undefined; logDir?: string | undefined },
+  body: (site: Site) => Promise<SyncRequest | number>,
+): Promise<number> {
+  const progress = o.json ? undefined : progressPrinter(ctx.io);
+  const site = openSite({
+    db: o.db,
+    mustExist: true,
+    ...(o.logDir === undefined ? {} : { logDir: o.logDir }),
+    ...(progress === undefined ? {} : { onSyncEvent: progress.onEvent }),
+  });
+  try {
+    const request = await body(site);
+    if (typeof request === 'number') return request;
+    await site.coordinator.recoverInterrupted();
+    const run = await (await site.coordinator.request(request)).finished;
+    progress?.stop();
+    if (o.json) printJson(ctx.io, run);
+    else printRun(ctx.io, run, site.logPath);
+    return run.state === 'succeeded' ? 0 : 1;
+  } finally {
+    progress?.stop();
+    await site.close();
+  }
 }
 
 export function registerSyncCommands(program: Command, ctx: CommandContext): void {
@@ -49,31 +82,13 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
             await target.client.close();
           }
         }
-        const progress = o.json ? undefined : progressPrinter(ctx.io);
-        const site = openSite({
-          db: target.db,
-          mustExist: true,
-          ...(o.logDir === undefined ? {} : { logDir: o.logDir }),
-          ...(progress === undefined ? {} : { onSyncEvent: progress.onEvent }),
+        return runOnSite(ctx, { db: target.db, json: o.json, logDir: o.logDir }, async (site) => {
+          if (!o.plan) return { full: o.full === true, trigger: 'cli' };
+          const plan = await site.engine.plan(o.full === true);
+          if (o.json) printJson(ctx.io, plan);
+          else ctx.io.out(`next sync: ${plan.kind}\nwhy: ${plan.reasons.join('; ')}\n`);
+          return 0;
         });
-        try {
-          if (o.plan) {
-            const plan = await site.engine.plan(o.full === true);
-            if (o.json) printJson(ctx.io, plan);
-            else ctx.io.out(`next sync: ${plan.kind}\nwhy: ${plan.reasons.join('; ')}\n`);
-            return 0;
-          }
-          await site.coordinator.recoverInterrupted();
-          const ticket = await site.coordinator.request({ full: o.full === true, trigger: 'cli' });
-          const run = await ticket.finished;
-          progress?.stop();
-          if (o.json) printJson(ctx.io, run);
-          else printRun(ctx.io, run, site.logPath);
-          return run.state === 'succeeded' ? 0 : 1;
-        } finally {
-          progress?.stop();
-          await site.close();
-        }
       }),
     );
 

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   // Sync
   SYNC_IN_PROGRESS: 'Another sync of this site is running',
   SYNC_TOO_MANY_FAILURES: 'Too many consecutive update failures; the sync was aborted',
+  EXPORT_PACKAGE_INVALID: 'An export package is not one, is damaged or cut short, or changed while it was read',
   // API
   AUTH_REQUIRED: 'The request carries no valid bearer token',
   AUTH_FORBIDDEN: 'The token role does not allow this operation',

@@ -182,7 +182,7 @@ export interface RevisionListQuery {
 }
 
 export type SyncKind = 'full' | 'delta';
-export type SyncTrigger = 'schedule' | 'manual' | 'api' | 'cli' | 'parent' | 'retry' | 'startup';
+export type SyncTrigger = 'schedule' | 'manual' | 'api' | 'cli' | 'parent' | 'retry' | 'startup' | 'import';
 export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 /** Counts per phase, as shown in history and the wsyncmgr log. */

@@ -20,7 +20,7 @@ import {
   type SyncRunRecord,
   type SyncTrigger,
 } from '../store/site-store.ts';
-import type { SyncEngine } from './engine.ts';
+import type { RunSource, SyncEngine } from './engine.ts';
 
 /** How often a running sync renews its lease, and how long an unrenewed lease counts as held. */
 const LEASE_RENEW_MS = 30_000;
@@ -46,6 +46,8 @@ export interface SyncRequest {
   readonly full: boolean;
   readonly trigger: SyncTrigger;
   readonly requestedBy?: string;
+  /** Sync from this source instead of the upstream (an import); never queued behind another run. */
+  readonly from?: RunSource;
 }
 
 export interface SyncTicket {
@@ -58,6 +60,7 @@ export interface SyncTicket {
 
 interface Pending {
   run: SyncRunRecord;
+  readonly from: RunSource | undefined;
   readonly finished: Promise<SyncRunRecord>;
   readonly resolve: (r: SyncRunRecord) => void;
 }
@@ -103,6 +106,12 @@ export class SyncCoordinator {
    * @throws SupsyncError `STORE_NOT_INITIALIZED` when the database holds no site (no run is recorded).
    */
   async request(req: SyncRequest): Promise<SyncTicket> {
+    if (req.from !== undefined && (this.current !== undefined || this.queued !== undefined)) {
+      throw new SupsyncError(
+        'SYNC_IN_PROGRESS',
+        'a sync of this site is running or queued; import when it has finished',
+      );
+    }
     if (this.queued !== undefined) {
       if (req.full && this.queued.run.kind === 'delta') {
         this.queued.run = await this.store.updateRun(this.queued.run.id, {
@@ -113,16 +122,17 @@ export class SyncCoordinator {
       return { run: this.queued.run, coalesced: true, finished: this.queued.finished };
     }
     const settings = await requireSettings(this.store);
+    const full = req.full || req.from !== undefined;
     const run = await this.store.createRun({
-      kind: req.full ? 'full' : 'delta',
-      reason: req.full ? 'full synchronization requested' : 'pending plan',
+      kind: full ? 'full' : 'delta',
+      reason: req.from?.reason ?? (full ? 'full synchronization requested' : 'pending plan'),
       trigger: req.trigger,
       ...(req.requestedBy === undefined ? {} : { requestedBy: req.requestedBy }),
       state: 'queued',
       queuedAt: this.now().toISOString(),
       upstreamUrl: settings.upstreamUrl,
     });
-    const pending = deferred(run);
+    const pending = deferred(run, req.from);
     if (this.current === undefined) this.start(pending);
     else this.queued = pending;
     return { run, coalesced: false, finished: pending.finished };
@@ -158,7 +168,7 @@ export class SyncCoordinator {
     this.idle = (async () => {
       let result: SyncRunRecord;
       try {
-        result = await this.underLease(p.run, (signal) => this.engine.execute(p.run, signal));
+        result = await this.underLease(p.run, (signal) => this.engine.execute(p.run, signal, p.from));
       } catch (err) {
         // execute() records failures itself; reaching here means the store is unusable.
         result = await this.store
@@ -228,10 +238,10 @@ export class SyncCoordinator {
   }
 }
 
-function deferred(run: SyncRunRecord): Pending {
+function deferred(run: SyncRunRecord, from: RunSource | undefined): Pending {
   let resolve!: (r: SyncRunRecord) => void;
   const finished = new Promise<SyncRunRecord>((r) => {
     resolve = r;
   });
-  return { run, finished, resolve };
+  return { run, from, finished, resolve };
 }

@@ -49,6 +49,15 @@ export interface SyncEngineOptions {
   readonly onEvent?: (event: SyncEvent) => void;
 }
 
+/**
+ * A run from a source other than the site's upstream: an export package imported on a
+ * disconnected site (upstream "none"). Always full, for `reason`.
+ */
+export interface RunSource {
+  readonly source: UpstreamSource;
+  readonly reason: string;
+}
+
 const RETRY_MINUTES = 60;
 
 /** What a successful run did: counts per phase, and how many expired updates it brought back. */
@@ -98,11 +107,14 @@ export class SyncEngine {
     return planSync({ requestedFull, settings, state, previousUpstream, now: this.now() });
   }
 
-  /** Runs the queued run `run` to completion and returns the finished record. */
-  async execute(run: SyncRunRecord, signal: AbortSignal): Promise<SyncRunRecord> {
+  /** Runs the queued run `run` to completion (from `from` instead of the upstream) and returns the finished record. */
+  async execute(run: SyncRunRecord, signal: AbortSignal, from?: RunSource): Promise<SyncRunRecord> {
     const { store, log } = this.opts;
     const settings = await this.settings();
-    let plan = await this.plan(run.kind === 'full');
+    let plan: SyncPlan =
+      from === undefined
+        ? await this.plan(run.kind === 'full')
+        : { kind: 'full', reason: from.reason, reasons: [from.reason] };
     const startedAt = this.now();
     let record = await store.updateRun(run.id, {
       state: 'running',
@@ -118,7 +130,7 @@ export class SyncEngine {
     try {
       let outcome: SyncOutcome;
       try {
-        outcome = await this.syncFrom(settings, plan, run.id, signal);
+        outcome = await this.syncFrom(settings, plan, run.id, signal, from);
       } catch (err) {
         const reset = plan.kind === 'delta' ? anchorResetReason(err) : undefined;
         if (reset === undefined) throw err;
@@ -130,7 +142,7 @@ export class SyncEngine {
         });
         plan = { kind: 'full', reason: reset, reasons: [reset] };
         await store.updateRun(run.id, { kind: 'full', reason: reset });
-        outcome = await this.syncFrom(settings, plan, run.id, signal);
+        outcome = await this.syncFrom(settings, plan, run.id, signal, undefined);
       }
       record = await this.succeed(run.id, settings, plan, outcome, startedAt);
     } catch (err) {
@@ -140,16 +152,30 @@ export class SyncEngine {
     return record;
   }
 
-  private async syncFrom(settings: SupSettings, plan: SyncPlan, runId: number, signal: AbortSignal) {
+  private async syncFrom(
+    settings: SupSettings,
+    plan: SyncPlan,
+    runId: number,
+    signal: AbortSignal,
+    from: RunSource | undefined,
+  ) {
     const { store, log } = this.opts;
     log.write('info', `${plan.kind === 'full' ? 'Full' : 'Delta'} sync: ${plan.reasons.join('; ')}`);
-    if (settings.upstreamUrl === 'none') {
+    // A site's sync state belongs to its upstream: an import into a connected site would overwrite
+    // the anchors of its next delta.
+    if (from !== undefined && settings.upstreamUrl !== 'none') {
       throw new SupsyncError(
         'CONFIG_INVALID',
-        'this site has no upstream (upstream is "none"); set one with config set upstream <url>',
+        `only a disconnected site imports export packages; this site syncs from ${settings.upstreamUrl} (set upstream none first)`,
       );
     }
-    const source = this.opts.sourceFor(settings);
+    if (from === undefined && settings.upstreamUrl === 'none') {
+      throw new SupsyncError(
+        'CONFIG_INVALID',
+        'this site has no upstream (upstream is "none"); set one with config set upstream <url>, or import an export package',
+      );
+    }
+    const source = from?.source ?? this.opts.sourceFor(settings);
     this.emit({ kind: 'phase', runId, phase: 'connecting', total: 0 });
     await this.status(settings, runId, STATUS.SYNCING_UPSTREAM);
     log.write('info', `Synchronizing WSUS server ${source.url} ...`);
@@ -397,6 +423,8 @@ function triggerText(trigger: SyncRunRecord['trigger']): string {
       return 'parent request';
     case 'retry':
       return 'retry after a failed sync';
+    case 'import':
+      return 'import of an export package';
     default:
       return 'local request';
   }

@@ -352,6 +352,46 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assert.ok(messages.some((m) => /^STATMSG: ID=6702 /.test(m)));
     });
 
+    it('export, then import on a disconnected site: a full sync from the package; damaged packages and connected sites refused', async () => {
+      const pkg = join(root, 'catalog.supsync.gz');
+      const exported = await cli('export', '--db', siteDb, '--out', pkg, '--json');
+      assert.equal(exported.code, 0, exported.stderr);
+      const summary = jsonOf<{ categories: number; updates: number; bytes: number }>(exported);
+      assert.ok(summary.categories > 10 && summary.updates > 10, exported.stdout);
+      const disconnected = join(root, 'disconnected.db');
+      assert.equal((await cli('init', '--db', disconnected, '--upstream', 'none')).code, 0);
+      const imported = await cli('import', '--db', disconnected, '--in', pkg, '--json');
+      assert.equal(imported.code, 0, imported.stderr);
+      const run = jsonOf<{
+        state: string;
+        kind: string;
+        trigger: string;
+        reason: string;
+        updates: Record<string, number>;
+      }>(imported);
+      assert.equal(run.state, 'succeeded');
+      assert.equal(run.kind, 'full');
+      assert.equal(run.trigger, 'import');
+      assert.match(
+        run.reason,
+        /^import of export package .*catalog\.supsync\.gz \(site CS1, catalog version \d+, exported /,
+      );
+      assert.equal(run.updates.downloaded, summary.updates);
+
+      const damaged = join(root, 'damaged.gz');
+      writeFileSync(damaged, readFileSync(pkg).subarray(0, Math.floor(summary.bytes / 2)));
+      const [cut, connected] = await Promise.all([
+        cli('import', '--db', disconnected, '--in', damaged),
+        cli('import', '--db', siteDb, '--in', pkg),
+      ]);
+      assertInputError(cut, 'EXPORT_PACKAGE_INVALID');
+      assertInputError(connected, 'CONFIG_INVALID');
+      assert.match(connected.stderr, /only a disconnected site imports export packages/);
+      const status = jsonOf(await cli('status', '--db', disconnected, '--json'));
+      assert.equal(status.LastRunId, 1, 'a refused import records no run');
+      assert.equal(status.LastSyncState, 6702);
+    });
+
     it('token create prints the token once; the database keeps only its SHA-256', async () => {
       const r = await cli('token', 'create', '--db', siteDb, '--role', 'admin', '--name', 'alice');
       assert.equal(r.code, 0, r.stderr);

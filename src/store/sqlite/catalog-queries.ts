@@ -3,9 +3,8 @@
  * revision lists served to downstream servers (GetRevisionIdList semantics).
  */
 import type { StoredRevision, UpdateIdentity, UpdateRevision } from '../../catalog/model.ts';
-import { revisionKey } from '../../catalog/model.ts';
+import { contentHash, revisionKey } from '../../catalog/model.ts';
 import type { RevisionCheck, RevisionListQuery, SupersedenceEdge } from '../site-store.ts';
-import { contentHash } from './revision-writer.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
 /** Ids per statement: keeps each JSON parameter and result set small however long the list. */

@@ -4,9 +4,8 @@
  * (KBs, prerequisites, bundle members, supersedence) from the stored facts. Statements are prepared
  * once and reused across batches; the only per-row reads are primary-key lookups.
  */
-import { hash } from 'node:crypto';
 import type { CategoryType, LocalizedProperties, StoredRevision, UpdateRevision } from '../../catalog/model.ts';
-import { isGuid, revisionKey } from '../../catalog/model.ts';
+import { contentHash, isGuid, revisionKey } from '../../catalog/model.ts';
 import { SupsyncError } from '../../shared/errors.ts';
 import type { DerivedRefresher } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
@@ -24,14 +23,6 @@ const KIND_BY_TYPE: Readonly<Record<CategoryType, CategoryKind>> = {
 export function categoryKindOf(rev: UpdateRevision): CategoryKind | undefined {
   if (rev.updateType !== 'Category') return undefined;
   return rev.categoryType === undefined ? 'other' : (KIND_BY_TYPE[rev.categoryType] ?? 'other');
-}
-
-/**
- * sha256 hex of the document as UTF-8: what `content_hash` holds and verify recomputes. The one-shot
- * `crypto.hash` is several times faster than a `createHash` stream for documents of a few KB.
- */
-export function contentHash(xml: string): string {
-  return hash('sha256', xml, 'hex');
 }
 
 /**

@@ -1,0 +1,72 @@
+/**
+ * `supsync export` and `supsync import`: the catalog carried by hand to a disconnected site, as
+ * ConfigMgr admins do with WSUSUtil export/import (src/sync/export-package.ts has the format).
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { openSite } from '../app.ts';
+import { SupsyncError } from '../shared/errors.ts';
+import { requireSettings } from '../store/site-store.ts';
+import { checkExportPackage, exportPackageSource, writeExportPackage } from '../sync/export-package.ts';
+import { action, type CommandContext } from './command-kit.ts';
+import { printJson } from './output.ts';
+import { runOnSite } from './sync-commands.ts';
+
+export function registerPackageCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('export')
+    .description("Write the site's catalog to an export package for a disconnected site")
+    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--out <file>', 'package file to write (gzip-compressed; replaced whole at the end)')
+    .option('--json', 'print a machine-readable summary')
+    .action(
+      action(ctx, async (o: { db: string; out: string; json?: boolean }) => {
+        const site = openSite({ db: o.db, mustExist: true });
+        try {
+          let lastTenth = -1;
+          const summary = await writeExportPackage(site.store, resolve(o.out), {
+            onProgress: (done, total) => {
+              const tenth = total === 0 ? 10 : Math.floor((done * 10) / total);
+              if (o.json || tenth === lastTenth) return;
+              lastTenth = tenth;
+              ctx.io.out(`export: ${done} of ${total} revisions (${tenth * 10}%)\n`);
+            },
+          });
+          if (o.json) printJson(ctx.io, summary);
+          else
+            ctx.io.out(
+              `exported ${summary.categories} categories and ${summary.updates} updates of site ${summary.header.siteCode} (catalog version ${summary.header.catalogVersion}) to ${summary.path}, ${summary.bytes} bytes\n`,
+            );
+          return 0;
+        } finally {
+          await site.close();
+        }
+      }),
+    );
+
+  program
+    .command('import')
+    .description('Synchronize a disconnected site (upstream "none") from an export package: a full sync')
+    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--in <file>', 'package file written by supsync export')
+    .option('--json', 'print a machine-readable summary')
+    .option('--log-dir <dir>', 'folder for wsyncmgr.log (default: logs/ beside the database)')
+    .action(
+      action(ctx, async (o: { db: string; in: string; json?: boolean; logDir?: string }) => {
+        return runOnSite(ctx, o, async (site) => {
+          const settings = await requireSettings(site.store);
+          if (settings.upstreamUrl !== 'none') {
+            throw new SupsyncError(
+              'CONFIG_INVALID',
+              `only a disconnected site imports export packages; this site syncs from ${settings.upstreamUrl} (supsync config set upstream none)`,
+            );
+          }
+          // Checked whole before the run starts: a damaged package records no run and writes nothing.
+          const pkg = await checkExportPackage(resolve(o.in));
+          const { header } = pkg;
+          const reason = `import of export package ${o.in} (site ${header.siteCode}, catalog version ${header.catalogVersion}, exported ${header.exportedAt})`;
+          return { full: true, trigger: 'import', from: { source: exportPackageSource(pkg), reason } };
+        });
+      }),
+    );
+}
