@@ -103,6 +103,11 @@ export const SUBSCRIPTION = {
   classifications: ['0fa1201d-4330-4fa8-8ae9-b877473b6441', 'e0789628-ce08-4437-be74-2495b842f43b'],
 };
 
+/** The latest revision of every software update `store` holds, as revision keys. */
+export async function latestKeys(store: SiteStore): Promise<Set<string>> {
+  return new Set((await store.listLatestIdentities(false)).map(revisionKey));
+}
+
 /** What the upstream offers under the subscription: listed revisions plus their bundle members. */
 export async function offeredUnder(store: SiteStore, sub = SUBSCRIPTION): Promise<Set<string>> {
   const { ids } = await store.listRevisionsForDownstream({

@@ -22,16 +22,13 @@ import {
 import {
   type ChildFixture,
   createChild,
+  latestKeys,
   offeredUnder,
   SUBSCRIPTION,
   startUpstream,
   syncOnce,
   type UpstreamFixture,
 } from '../helpers/sites.ts';
-
-async function latest(store: SiteStore): Promise<Set<string>> {
-  return new Set((await store.listLatestIdentities(false)).map(revisionKey));
-}
 
 /** Every stored document of the latest revisions, by revision key, as its hash. */
 async function documents(store: SiteStore): Promise<Map<string, string>> {
@@ -86,7 +83,7 @@ describe('export packages for disconnected sites', () => {
 
   it('the export holds the connected site catalog, and the import makes the disconnected site equal to it', async () => {
     const summary = await writeExportPackage(connected.site.store, packagePath);
-    const connectedLatest = await latest(connected.site.store);
+    const connectedLatest = await latestKeys(connected.site.store);
     firstExport = connectedLatest;
     assert.equal(summary.updates, connectedLatest.size);
     assert.equal(summary.header.siteCode, 'CS1');
@@ -97,9 +94,9 @@ describe('export packages for disconnected sites', () => {
     assert.equal(run.trigger, 'import');
     assert.match(run.reason, /^import of export package /);
     assert.equal(run.updates?.downloaded, connectedLatest.size);
-    assert.deepEqual(await latest(disconnected.site.store), connectedLatest);
+    assert.deepEqual(await latestKeys(disconnected.site.store), connectedLatest);
     assert.deepEqual(await documents(disconnected.site.store), await documents(connected.site.store));
-    assert.deepEqual(await latest(disconnected.site.store), await offeredUnder(upstream.site.store));
+    assert.deepEqual(await latestKeys(disconnected.site.store), await offeredUnder(upstream.site.store));
     const lines = disconnected.log.lines.map((l) => l.message);
     assert.ok(lines.includes('Performing sync on import of an export package'));
     assert.ok(lines.some((l) => /^Sync succeeded\. Setting sync alert to canceled state on site CS1$/.test(l)));
@@ -109,8 +106,8 @@ describe('export packages for disconnected sites', () => {
     const run = await importPackage(narrow.site, packagePath);
     assert.equal(run.state, 'succeeded', run.errorMessage);
     const expected = await offeredUnder(upstream.site.store, NARROW);
-    assert.ok(expected.size > 0 && expected.size < (await latest(disconnected.site.store)).size);
-    assert.deepEqual(await latest(narrow.site.store), expected);
+    assert.ok(expected.size > 0 && expected.size < (await latestKeys(disconnected.site.store)).size);
+    assert.deepEqual(await latestKeys(narrow.site.store), expected);
   });
 
   it('importing the same package again downloads nothing and keeps the catalog version', async () => {
@@ -129,12 +126,12 @@ describe('export packages for disconnected sites', () => {
     assert.ok((delta.updates?.downloaded ?? 0) > 0, 'churn should touch the subscription');
     const second = join(connected.dir, 'export-2.gz');
     await writeExportPackage(connected.site.store, second);
-    const before = await latest(disconnected.site.store);
+    const before = await latestKeys(disconnected.site.store);
 
     const run = await importPackage(disconnected.site, second);
     assert.equal(run.state, 'succeeded', run.errorMessage);
-    const after = await latest(disconnected.site.store);
-    assert.deepEqual(after, await latest(connected.site.store));
+    const after = await latestKeys(disconnected.site.store);
+    assert.deepEqual(after, await latestKeys(connected.site.store));
     assert.equal(run.updates?.downloaded, [...after].filter((k) => !before.has(k)).length);
     const expiredHere = (await disconnected.site.store.countUpdatesByState()).expired;
     const expiredThere = (await connected.site.store.countUpdatesByState()).expired;
@@ -159,7 +156,7 @@ describe('export packages for disconnected sites', () => {
       writeFileSync(path, readFileSync(packagePath));
       const run = await importPackage(fresh.site, path);
       assert.equal(run.state, 'succeeded', run.errorMessage);
-      assert.deepEqual(await latest(fresh.site.store), firstExport);
+      assert.deepEqual(await latestKeys(fresh.site.store), firstExport);
     } finally {
       await fresh.site.close();
     }

@@ -9,20 +9,16 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { revisionKey } from '../../src/catalog/model.ts';
 import { churnStore } from '../../src/catalog-gen/index.ts';
-import type { SiteStore } from '../../src/store/site-store.ts';
 import {
   type ChildFixture,
   createChild,
+  latestKeys,
   offeredUnder,
   SUBSCRIPTION,
   startUpstream,
   syncOnce,
   type UpstreamFixture,
 } from '../helpers/sites.ts';
-
-async function localLatest(store: SiteStore): Promise<Set<string>> {
-  return new Set((await store.listLatestIdentities(false)).map(revisionKey));
-}
 
 describe('sync end to end against the generated upstream', () => {
   let upstream: UpstreamFixture;
@@ -44,7 +40,7 @@ describe('sync end to end against the generated upstream', () => {
     assert.match(run.reason, /first synchronization/);
     const expected = await offeredUnder(upstream.site.store);
     assert.ok(expected.size > 50, `subscription should select a fair share, got ${expected.size}`);
-    assert.deepEqual(await localLatest(child.site.store), expected);
+    assert.deepEqual(await latestKeys(child.site.store), expected);
     assert.equal(run.updates?.downloaded, expected.size);
     assert.equal(await child.site.store.getCatalogVersion(), 1);
     const lines = child.log.lines.map((l) => l.message);
@@ -78,7 +74,7 @@ describe('sync end to end against the generated upstream', () => {
       child.log.lines.flatMap((l) => /^Synchronizing update ([0-9a-f-]{36}) - /.exec(l.message)?.[1] ?? []),
     );
     assert.deepEqual(synced, new Set([...expectedDelta].map((k) => k.split(':')[0])));
-    assert.deepEqual(await localLatest(child.site.store), expected);
+    assert.deepEqual(await latestKeys(child.site.store), expected);
     assert.equal(await child.site.store.getCatalogVersion(), 2);
   });
 
