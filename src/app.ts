@@ -11,6 +11,7 @@ import type { SupSettings } from './site/settings.ts';
 import type { SiteStore } from './store/site-store.ts';
 import { openSqliteSiteStore } from './store/sqlite/sqlite-site-store.ts';
 import { openThreadedSiteStore } from './store/sqlite/threaded-site-store.ts';
+import { ChildNotifier } from './sync/child-sites.ts';
 import { SyncCoordinator } from './sync/coordinator.ts';
 import { SyncEngine, type SyncEvent } from './sync/engine.ts';
 import { wsusssSource } from './sync/wsusss-source.ts';
@@ -85,8 +86,10 @@ export function openSite(options: SiteOptions): Site {
   const fileLog = new CmtraceFileLog(logPath, options.now);
   const log = options.extraLog === undefined ? fileLog : teeLog(fileLog, options.extraLog);
   const listeners = new Set<(event: SyncEvent) => void>();
+  const notifier = new ChildNotifier({ store, log, now: options.now ?? (() => new Date()) });
   const onEvent = (event: SyncEvent) => {
     options.onSyncEvent?.(event);
+    notifier.onEvent(event);
     for (const listener of listeners) listener(event);
   };
   const engine = new SyncEngine({
@@ -117,6 +120,7 @@ export function openSite(options: SiteOptions): Site {
     },
     close: async () => {
       await coordinator.shutdown();
+      await notifier.idle();
       await store.close();
       fileLog.close();
     },

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';
 import { requireSettings, type SyncRunRecord } from '../store/site-store.ts';
+import { readChildStatuses } from '../sync/child-sites.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
 import type { ApiContext } from './api-context.ts';
 import { addRoute, audit, callerOf } from './route-kit.ts';
@@ -18,7 +19,7 @@ const runIdParams = {
 } as const;
 
 export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  addRoute<{ Body: { full?: boolean } | undefined }>(app, ctx.auth, {
+  addRoute<{ Body: { full?: boolean; parent?: string } | undefined }>(app, ctx.auth, {
     method: 'POST',
     url: '/sync',
     role: 'operator',
@@ -27,10 +28,18 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     description:
       'Requests a sync and answers at once with the run that will serve it (202). While a sync runs, one more is queued; ' +
       'further requests join the queued run (coalesced: true), and a full request upgrades a queued delta to full. ' +
-      'Follow the run with GET /runs/{id} or GET /runs/{id}/events.',
+      'Follow the run with GET /runs/{id} or GET /runs/{id}/events. A parent site sends `parent` (its site code) ' +
+      'when it notifies its children after a successful sync; the run is then recorded with trigger `parent`.',
     body: {
       type: ['object', 'null'],
-      properties: { full: { type: 'boolean', default: false, description: 'run a full synchronization' } },
+      properties: {
+        full: { type: 'boolean', default: false, description: 'run a full synchronization' },
+        parent: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9]{3}$',
+          description: "the notifying parent site's code (a parent sync request)",
+        },
+      },
       additionalProperties: false,
     },
     response: {
@@ -56,9 +65,15 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
         );
       }
       const caller = callerOf(request);
-      const ticket = await ctx.coordinator.request({ full, trigger: 'api', requestedBy: caller.name });
+      const parent = request.body?.parent?.toUpperCase();
+      const ticket = await ctx.coordinator.request({
+        full,
+        trigger: parent === undefined ? 'api' : 'parent',
+        requestedBy: parent === undefined ? caller.name : `${caller.name} (parent site ${parent})`,
+      });
       await audit(ctx.store, ctx.now, request, 'sync.request', {
         full,
+        ...(parent === undefined ? {} : { parent }),
         runId: ticket.run.id,
         coalesced: ticket.coalesced,
       });
@@ -85,6 +100,46 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
       const status = await readSupSyncStatus(ctx.store, next === undefined ? null : next.toISOString());
       const running = ctx.coordinator.snapshot().running;
       return [{ ...status, Running: running === undefined ? null : (ctx.hub.progressOf(running.id) ?? null) }];
+    },
+  });
+
+  addRoute(app, ctx.auth, {
+    method: 'GET',
+    url: '/hierarchy',
+    role: 'read',
+    tags: ['sync'],
+    summary: 'Sync status of this site and of every child site it notifies',
+    description:
+      "Each child's status is asked of the child itself (GET /status with the token it issued), side by side, " +
+      'within 10 s each; a child that cannot be reached has `status: null` and says why in `statusError`.',
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          site: ref('SupSyncStatus'),
+          children: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                siteCode: { type: 'string' },
+                url: { type: 'string' },
+                addedAt: { type: 'string' },
+                notifiedAt: { type: ['string', 'null'] },
+                notifyResult: { type: ['string', 'null'] },
+                status: { anyOf: [ref('SupSyncStatus'), { type: 'null' }] },
+                statusError: { type: ['string', 'null'] },
+              },
+              required: ['siteCode', 'url', 'addedAt', 'notifiedAt', 'notifyResult', 'status', 'statusError'],
+            },
+          },
+        },
+        required: ['site', 'children'],
+      },
+    },
+    handler: async () => {
+      const [site, children] = await Promise.all([readSupSyncStatus(ctx.store), readChildStatuses(ctx.store)]);
+      return { site, children };
     },
   });
 

@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from './catalog-commands.ts';
+import { registerChildrenCommands } from './children-commands.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { type Io, processIo, reportError } from './output.ts';
@@ -25,6 +26,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerConfigCommands(program, ctx);
   registerSyncCommands(program, ctx);
   registerPackageCommands(program, ctx);
+  registerChildrenCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerUpdatesCommands(program, ctx);
   registerTokenCommands(program, ctx);

@@ -235,6 +235,20 @@ export interface ApiTokenRecord {
   readonly lastUsedAt?: string;
 }
 
+/** A child site notified after each successful sync (ConfigMgr's parent sync request). */
+export interface ChildSiteRecord {
+  /** The child's site code, e.g. `PS1`. */
+  readonly siteCode: string;
+  /** Root URL of the child's site service (its API is under `/api/v1`). */
+  readonly url: string;
+  /** An operator token the child issued for this parent; never shown by an API answer. */
+  readonly token: string;
+  readonly addedAt: string;
+  /** When the last notification was sent, and what came of it. */
+  readonly notifiedAt?: string;
+  readonly notifyResult?: string;
+}
+
 export interface AuditRecord {
   readonly id: number;
   readonly time: string;
@@ -372,6 +386,14 @@ export interface SiteStore {
   raiseAlert(alert: Omit<AlertRecord, 'id' | 'state' | 'canceledAt'>): Promise<AlertRecord>;
   cancelAlerts(kind: AlertRecord['kind'], at: string): Promise<number>;
   listAlerts(activeOnly: boolean): Promise<AlertRecord[]>;
+
+  /** Adds a child site, or replaces the one with the same site code. */
+  putChildSite(child: Omit<ChildSiteRecord, 'notifiedAt' | 'notifyResult'>): Promise<void>;
+  /** Removes a child site; false when there is none with that code. */
+  removeChildSite(siteCode: string): Promise<boolean>;
+  listChildSites(): Promise<ChildSiteRecord[]>;
+  /** Records a notification sent to a child; unknown codes are ignored. */
+  recordChildNotification(siteCode: string, at: string, result: string): Promise<void>;
 }
 
 /** The site's settings, or STORE_NOT_INITIALIZED when the database holds no site. */

@@ -392,6 +392,44 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assert.equal(status.LastSyncState, 6702);
     });
 
+    it('children add|list|remove: a child is asked for its own status; its token is never printed', async () => {
+      const created = await cli('token', 'create', '--db', upstreamDb, '--role', 'operator', '--name', 'parent CS1');
+      assert.equal(created.code, 0, created.stderr);
+      const childToken = created.stdout.trim();
+      const [badToken, badCode] = await Promise.all([
+        cli('children', 'add', '--db', siteDb, '--site-code', 'PS1', '--url', upstreamUrl, '--token', 'secret'),
+        cli('children', 'add', '--db', siteDb, '--site-code', 'P-1', '--url', upstreamUrl, '--token', childToken),
+      ]);
+      assertInputError(badToken, 'INPUT_INVALID');
+      assertInputError(badCode, 'INPUT_INVALID');
+      const added = await cli(
+        'children',
+        'add',
+        '--db',
+        siteDb,
+        '--site-code',
+        'ps1',
+        '--url',
+        upstreamUrl,
+        '--token',
+        childToken,
+      );
+      assert.equal(added.code, 0, added.stderr);
+      assert.equal(added.stdout, `Child site PS1 at ${upstreamUrl}: notified after each successful sync\n`);
+      const listed = await cli('children', 'list', '--db', siteDb, '--json');
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(listed.stdout.includes(childToken), false);
+      const [child] =
+        jsonOf<{ siteCode: string; status: { LastSyncState: unknown } | null; statusError: string | null }[]>(listed);
+      assert.equal(child?.siteCode, 'PS1');
+      assert.equal(child?.statusError, null);
+      assert.ok(child?.status !== null && 'LastSyncState' in (child?.status ?? {}));
+      assert.equal((await cli('children', 'remove', '--db', siteDb, '--site-code', 'PS1')).code, 0);
+      const again = await cli('children', 'remove', '--db', siteDb, '--site-code', 'PS1');
+      assertInputError(again, 'NOT_FOUND');
+      assert.match(again.stderr, /no child site PS1/);
+    });
+
     it('token create prints the token once; the database keeps only its SHA-256', async () => {
       const r = await cli('token', 'create', '--db', siteDb, '--role', 'admin', '--name', 'alice');
       assert.equal(r.code, 0, r.stderr);

@@ -79,6 +79,23 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     // random page per file: at 150,000 updates they made a first full sync write 1.2 GB more.
     up: (db: SqliteDb) => void db.exec('DROP TABLE files'),
   },
+  {
+    version: 8,
+    name: 'child-sites',
+    // The child sites this site notifies after each successful sync, with the operator token each
+    // child issued for it. The token is a credential for calling the child, so it is kept as given;
+    // no API answer carries it.
+    up: (db: SqliteDb) =>
+      void db.exec(`
+        CREATE TABLE child_sites (
+          site_code TEXT PRIMARY KEY,
+          url TEXT NOT NULL,
+          token TEXT NOT NULL,
+          added_at TEXT NOT NULL,
+          notified_at TEXT,
+          notify_result TEXT
+        ) STRICT`),
+  },
 ]);
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -4,7 +4,14 @@
  */
 import { SupsyncError } from '../../shared/errors.ts';
 import type { SupSettings } from '../../site/settings.ts';
-import type { AlertRecord, ApiTokenRecord, AuditRecord, ExpiryCheckpoint, TokenRole } from '../site-store.ts';
+import type {
+  AlertRecord,
+  ApiTokenRecord,
+  AuditRecord,
+  ChildSiteRecord,
+  ExpiryCheckpoint,
+  TokenRole,
+} from '../site-store.ts';
 import { columnList, type FieldSpec, fromRow } from './row-mapping.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
@@ -34,6 +41,15 @@ const ALERT_FIELDS: readonly FieldSpec[] = [
   { key: 'runId', column: 'run_id' },
 ];
 
+const CHILD_FIELDS: readonly FieldSpec[] = [
+  { key: 'siteCode', column: 'site_code' },
+  { key: 'url', column: 'url' },
+  { key: 'token', column: 'token' },
+  { key: 'addedAt', column: 'added_at' },
+  { key: 'notifiedAt', column: 'notified_at' },
+  { key: 'notifyResult', column: 'notify_result' },
+];
+
 const SQL = {
   getSettings: 'SELECT settings FROM site WHERE id = 1',
   insertSite: 'INSERT INTO site (id, settings, catalog_version, created_at) VALUES (1, ?, 0, ?) ON CONFLICT DO NOTHING',
@@ -54,6 +70,12 @@ const SQL = {
   getAlert: `SELECT ${columnList(ALERT_FIELDS)} FROM alerts WHERE id = ?`,
   cancelAlerts: "UPDATE alerts SET state = 'canceled', canceled_at = ? WHERE kind = ? AND state = 'active'",
   listAlerts: `SELECT ${columnList(ALERT_FIELDS)} FROM alerts WHERE (? = 0 OR state = 'active') ORDER BY id DESC`,
+  putChild: `INSERT INTO child_sites (site_code, url, token, added_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (site_code) DO UPDATE SET url = excluded.url, token = excluded.token, added_at = excluded.added_at,
+      notified_at = NULL, notify_result = NULL`,
+  removeChild: 'DELETE FROM child_sites WHERE site_code = ?',
+  listChildren: `SELECT ${columnList(CHILD_FIELDS)} FROM child_sites ORDER BY site_code`,
+  recordChild: 'UPDATE child_sites SET notified_at = ?, notify_result = ? WHERE site_code = ?',
 } as const;
 
 type Prepared = Record<keyof typeof SQL, SqliteStatement>;
@@ -161,6 +183,22 @@ export class SiteRecords {
     return (this.#s.listAlerts.all(activeOnly ? 1 : 0) as Row[]).map(
       (r) => fromRow(ALERT_FIELDS, r) as unknown as AlertRecord,
     );
+  }
+
+  putChildSite(child: Omit<ChildSiteRecord, 'notifiedAt' | 'notifyResult'>): void {
+    this.#s.putChild.run(child.siteCode, child.url, child.token, child.addedAt);
+  }
+
+  removeChildSite(siteCode: string): boolean {
+    return this.#s.removeChild.run(siteCode).changes > 0;
+  }
+
+  listChildSites(): ChildSiteRecord[] {
+    return (this.#s.listChildren.all() as Row[]).map((r) => fromRow(CHILD_FIELDS, r) as unknown as ChildSiteRecord);
+  }
+
+  recordChildNotification(siteCode: string, at: string, result: string): void {
+    this.#s.recordChild.run(at, result, siteCode);
   }
 }
 

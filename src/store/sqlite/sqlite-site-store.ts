@@ -10,6 +10,7 @@ import type {
   ApiTokenRecord,
   AuditRecord,
   CategorySummary,
+  ChildSiteRecord,
   ExpiryCheckpoint,
   PutRevisionsOptions,
   RevisionCheck,
@@ -232,6 +233,19 @@ class SqliteSiteStore implements SiteStore {
   }
   async listAlerts(activeOnly: boolean): Promise<AlertRecord[]> {
     return this.#read('listAlerts', () => this.#site.listAlerts(activeOnly));
+  }
+
+  async putChildSite(child: Omit<ChildSiteRecord, 'notifiedAt' | 'notifyResult'>): Promise<void> {
+    this.#write('putChildSite', () => this.#site.putChildSite(child));
+  }
+  async removeChildSite(siteCode: string): Promise<boolean> {
+    return this.#write('removeChildSite', () => this.#site.removeChildSite(siteCode));
+  }
+  async listChildSites(): Promise<ChildSiteRecord[]> {
+    return this.#read('listChildSites', () => this.#site.listChildSites());
+  }
+  async recordChildNotification(siteCode: string, at: string, result: string): Promise<void> {
+    this.#write('recordChildNotification', () => this.#site.recordChildNotification(siteCode, at, result));
   }
 
   /** A read in one (deferred) transaction, so multi-statement reads see one snapshot. */

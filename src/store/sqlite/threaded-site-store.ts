@@ -45,6 +45,7 @@ const READS = [
   'listTokens',
   'listAudit',
   'listAlerts',
+  'listChildSites',
 ] as const satisfies readonly ForwardedMethod[];
 
 const WRITES = [
@@ -69,6 +70,9 @@ const WRITES = [
   'addAudit',
   'raiseAlert',
   'cancelAlerts',
+  'putChildSite',
+  'removeChildSite',
+  'recordChildNotification',
 ] as const satisfies readonly ForwardedMethod[];
 
 // A port method added without saying whether it reads or writes fails to compile here.

@@ -205,6 +205,41 @@ function admin(factory: SiteStoreFactory): void {
       assert.ok(all.every((a) => a.state === 'canceled' && a.canceledAt === T.mar));
     });
   });
+
+  it('keeps child sites by site code, with the last notification of each', async () => {
+    await withStore(factory, async (store) => {
+      assert.deepEqual(await store.listChildSites(), []);
+      await store.putChildSite({ siteCode: 'PS2', url: 'http://ps2:8530', token: 'sup_two', addedAt: T.jan });
+      await store.putChildSite({ siteCode: 'PS1', url: 'http://ps1:8530', token: 'sup_one', addedAt: T.jan });
+      await store.recordChildNotification('PS1', T.feb, 'accepted: run 4');
+      await store.recordChildNotification('XX9', T.feb, 'ignored');
+      assert.deepEqual(await store.listChildSites(), [
+        {
+          siteCode: 'PS1',
+          url: 'http://ps1:8530',
+          token: 'sup_one',
+          addedAt: T.jan,
+          notifiedAt: T.feb,
+          notifyResult: 'accepted: run 4',
+        },
+        { siteCode: 'PS2', url: 'http://ps2:8530', token: 'sup_two', addedAt: T.jan },
+      ]);
+      // Added again: a new address and token, and no notification yet.
+      await store.putChildSite({ siteCode: 'PS1', url: 'http://ps1.contoso:8530', token: 'sup_new', addedAt: T.mar });
+      assert.deepEqual((await store.listChildSites())[0], {
+        siteCode: 'PS1',
+        url: 'http://ps1.contoso:8530',
+        token: 'sup_new',
+        addedAt: T.mar,
+      });
+      assert.equal(await store.removeChildSite('PS2'), true);
+      assert.equal(await store.removeChildSite('PS2'), false);
+      assert.deepEqual(
+        (await store.listChildSites()).map((c) => c.siteCode),
+        ['PS1'],
+      );
+    });
+  });
 }
 
 export const recordsContract = { site, sync, admin };

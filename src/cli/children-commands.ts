@@ -1,0 +1,109 @@
+/**
+ * `supsync children add|list|remove`: the child sites a site notifies after each successful sync,
+ * and the sync status of every SUP below it (src/sync/child-sites.ts).
+ */
+import type { Command } from 'commander';
+import { openStore } from '../app.ts';
+import { SupsyncError } from '../shared/errors.ts';
+import { parseUpstreamUrl } from '../site/settings-validation.ts';
+import { readChildStatuses } from '../sync/child-sites.ts';
+import { action, type CommandContext } from './command-kit.ts';
+import { printJson } from './output.ts';
+
+const TOKEN_FORMAT = /^sup_[A-Za-z0-9_-]{43}$/;
+
+function parseSiteCode(value: string): string {
+  const code = value.trim().toUpperCase();
+  if (!/^[A-Z0-9]{3}$/.test(code))
+    throw new SupsyncError(
+      'INPUT_INVALID',
+      `--site-code: a site code is three letters or digits, e.g. PS1; got "${value}"`,
+    );
+  return code;
+}
+
+export function registerChildrenCommands(program: Command, ctx: CommandContext): void {
+  const children = program
+    .command('children')
+    .description('Child sites notified after each successful sync, and their sync status');
+
+  children
+    .command('add')
+    .description('Add a child site (or replace the one with its site code)')
+    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--site-code <code>', "the child's site code, e.g. PS1")
+    .requiredOption('--url <url>', "the child's site service, e.g. http://ps1.contoso.com:8530")
+    .option('--token <token>', 'an operator token the child issued for this site (default: $SUPSYNC_CHILD_TOKEN)')
+    .action(
+      action(ctx, async (o: { db: string; siteCode: string; url: string; token?: string }) => {
+        const siteCode = parseSiteCode(o.siteCode);
+        const url = parseUpstreamUrl(o.url, 'url');
+        const token = (o.token ?? process.env.SUPSYNC_CHILD_TOKEN ?? '').trim();
+        if (!TOKEN_FORMAT.test(token))
+          throw new SupsyncError(
+            'INPUT_INVALID',
+            '--token: an operator token of the child site is required (sup_…, from supsync token create on the child)',
+          );
+        const store = openStore(o.db, { mustExist: true });
+        try {
+          await store.putChildSite({ siteCode, url, token, addedAt: new Date().toISOString() });
+        } finally {
+          await store.close();
+        }
+        ctx.io.out(`Child site ${siteCode} at ${url}: notified after each successful sync\n`);
+        return 0;
+      }),
+    );
+
+  children
+    .command('remove')
+    .description('Stop notifying a child site')
+    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--site-code <code>', "the child's site code")
+    .action(
+      action(ctx, async (o: { db: string; siteCode: string }) => {
+        const siteCode = parseSiteCode(o.siteCode);
+        const store = openStore(o.db, { mustExist: true });
+        try {
+          if (!(await store.removeChildSite(siteCode)))
+            throw new SupsyncError('NOT_FOUND', `no child site ${siteCode}`);
+        } finally {
+          await store.close();
+        }
+        ctx.io.out(`Child site ${siteCode} removed\n`);
+        return 0;
+      }),
+    );
+
+  children
+    .command('list')
+    .description('The child sites, their last notification and their own sync status (asked of each child)')
+    .requiredOption('--db <path>', 'site database file')
+    .option('--json', 'print JSON')
+    .action(
+      action(ctx, async (o: { db: string; json?: boolean }) => {
+        const store = openStore(o.db, { mustExist: true });
+        try {
+          const list = await readChildStatuses(store);
+          if (o.json) {
+            printJson(ctx.io, list);
+            return 0;
+          }
+          if (list.length === 0) ctx.io.out('no child sites\n');
+          for (const c of list) {
+            const s = c.status;
+            const state =
+              s === null
+                ? `status unknown (${c.statusError})`
+                : `LastSyncState ${s.LastSyncState ?? ''}, SyncCatalogVersion ${s.SyncCatalogVersion}, LastSuccessfulSyncTime ${s.LastSuccessfulSyncTime ?? 'never'}`;
+            ctx.io.out(
+              `${c.siteCode}  ${c.url}\n  ${state}\n  last notified ${c.notifiedAt ?? 'never'}${c.notifyResult === null ? '' : `: ${c.notifyResult}`}\n`,
+            );
+          }
+          return 0;
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+}

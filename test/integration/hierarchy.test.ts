@@ -1,0 +1,152 @@
+/**
+ * A hierarchy over real HTTP on loopback: the top site syncs from the generated upstream, then
+ * notifies its children, which sync from it (ConfigMgr's parent sync request). A child that cannot
+ * be reached or refuses the token is recorded and does not fail the parent; a failed parent sync
+ * notifies nobody; the parent shows the sync status of every SUP below it, never a child's token.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { createApiToken } from '../../src/api/auth.ts';
+import { buildHttpServer } from '../../src/app-http.ts';
+import type { SyncRunRecord } from '../../src/store/site-store.ts';
+import {
+  type ChildFixture,
+  createChild,
+  latestKeys,
+  offeredUnder,
+  SUBSCRIPTION,
+  startUpstream,
+  syncOnce,
+  type UpstreamFixture,
+} from '../helpers/sites.ts';
+
+/** Waits until `probe` returns a value (polling: the work happens in another site's process-like service). */
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function served(fixture: ChildFixture): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildHttpServer({ site: fixture.site });
+  return { app, url: await app.listen({ host: '127.0.0.1', port: 0 }) };
+}
+
+describe('a hierarchy: the parent notifies its children after each successful sync', () => {
+  let upstream: UpstreamFixture;
+  let parent: ChildFixture;
+  let child: ChildFixture;
+  let parentHttp: { app: FastifyInstance; url: string };
+  let childHttp: { app: FastifyInstance; url: string };
+  let readToken: string;
+  let childToken: string;
+  let childRun: SyncRunRecord;
+  let upstreamClosed = false;
+
+  before(async () => {
+    upstream = await startUpstream(400, 'hierarchy');
+    parent = await createChild(upstream.url, { ...SUBSCRIPTION, siteCode: 'CS1' });
+    parentHttp = await served(parent);
+    child = await createChild(parentHttp.url, { ...SUBSCRIPTION, siteCode: 'PS1' });
+    childHttp = await served(child);
+    childToken = (await createApiToken(child.site.store, 'parent CS1', 'operator', () => new Date())).token;
+    readToken = (await createApiToken(parent.site.store, 'console', 'read', () => new Date())).token;
+    const addedAt = new Date().toISOString();
+    await parent.site.store.putChildSite({ siteCode: 'PS1', url: childHttp.url, token: childToken, addedAt });
+    // A child whose token was revoked, and one that is gone.
+    await parent.site.store.putChildSite({
+      siteCode: 'PS2',
+      url: childHttp.url,
+      token: `sup_${'x'.repeat(43)}`,
+      addedAt,
+    });
+    await parent.site.store.putChildSite({ siteCode: 'PS3', url: 'http://127.0.0.1:9', token: childToken, addedAt });
+  });
+  after(async () => {
+    await childHttp.app.close();
+    await child.site.close();
+    await parentHttp.app.close();
+    await parent.site.close();
+    if (!upstreamClosed) await upstream.close();
+  });
+
+  it('the parent syncs, notifies every child, and the reachable child syncs from it with trigger parent', async () => {
+    const run = await syncOnce(parent.site);
+    assert.equal(run.state, 'succeeded', run.errorMessage);
+    childRun = await eventually(async () => {
+      const r = (await child.site.store.listRuns(5)).find((x) => x.trigger === 'parent');
+      return r !== undefined && (r.state === 'succeeded' || r.state === 'failed') ? r : undefined;
+    }, 'the child sync');
+    assert.equal(childRun.state, 'succeeded', childRun.errorMessage);
+    assert.equal(childRun.kind, 'full');
+    assert.equal(childRun.requestedBy, 'parent CS1 (parent site CS1)');
+    assert.equal(childRun.upstreamUrl, parentHttp.url);
+    assert.deepEqual(await latestKeys(child.site.store), await latestKeys(parent.site.store));
+    assert.deepEqual(await latestKeys(child.site.store), await offeredUnder(upstream.site.store));
+    assert.ok(child.log.lines.some((l) => l.message === 'Performing sync on parent request'));
+  });
+
+  it('what came of each notification is logged and recorded at the parent', async () => {
+    const records = await eventually(async () => {
+      const list = await parent.site.store.listChildSites();
+      return list.every((c) => c.notifyResult !== undefined) ? list : undefined;
+    }, 'all notifications');
+    const result = Object.fromEntries(records.map((c) => [c.siteCode, c.notifyResult]));
+    assert.equal(result.PS1, `accepted: run ${childRun.id}`);
+    assert.match(result.PS2 ?? '', /^refused: HTTP 401 AUTH_REQUIRED: /);
+    assert.match(result.PS3 ?? '', /^unreachable: /);
+    const lines = parent.log.lines.map((l) => l.message);
+    assert.ok(
+      lines.includes('Sending sync notification to child site(s): PS1, PS2, PS3 (catalog version 1)'),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^Child site PS2 \(.*\) refused the sync notification: HTTP 401 AUTH_REQUIRED/.test(l)),
+    );
+    assert.ok(lines.some((l) => l.startsWith('Could not notify child site PS3 (http://127.0.0.1:9): ')));
+  });
+
+  it('GET /hierarchy shows the status of every SUP below the parent, and no token', async () => {
+    const res = await fetch(`${parentHttp.url}/api/v1/hierarchy`, {
+      headers: { authorization: `Bearer ${readToken}` },
+    });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.equal(text.includes(childToken), false, 'a child token never leaves the parent');
+    const body = JSON.parse(text) as {
+      site: { SiteCode: string; LastSyncState: number };
+      children: {
+        siteCode: string;
+        status: { SiteCode: string; LastSyncState: number; SyncCatalogVersion: number } | null;
+        statusError: string | null;
+      }[];
+    };
+    assert.equal(body.site.SiteCode, 'CS1');
+    assert.equal(body.site.LastSyncState, 6702);
+    const [ps1, ps2, ps3] = body.children;
+    assert.equal(ps1?.status?.SiteCode, 'PS1');
+    assert.equal(ps1?.status?.LastSyncState, 6702);
+    assert.equal(ps1?.status?.SyncCatalogVersion, 1);
+    assert.equal(ps2?.status, null);
+    assert.match(ps2?.statusError ?? '', /^HTTP 401 AUTH_REQUIRED/);
+    assert.match(ps3?.statusError ?? '', /^unreachable: /);
+    const anonymous = await fetch(`${parentHttp.url}/api/v1/hierarchy`);
+    assert.equal(anonymous.status, 401);
+  });
+
+  it('a failed parent sync notifies nobody', async () => {
+    const before = await parent.site.store.listChildSites();
+    await upstream.close();
+    upstreamClosed = true;
+    const run = await syncOnce(parent.site);
+    assert.equal(run.state, 'failed');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await parent.site.store.listChildSites(), before);
+    assert.equal((await child.site.store.listRuns(10)).filter((r) => r.trigger === 'parent').length, 1);
+  });
+});
