@@ -5,6 +5,7 @@
 import type { StoredRevision, UpdateIdentity, UpdateRevision } from '../../catalog/model.ts';
 import { contentHash, revisionKey } from '../../catalog/model.ts';
 import type { RevisionCheck, RevisionListQuery, SupersedenceEdge } from '../site-store.ts';
+import { factsWellFormed } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
 /** Ids per statement: keeps each JSON parameter and result set small however long the list. */
@@ -29,7 +30,7 @@ const BY_IDENTITY = `FROM json_each(?) j CROSS JOIN revisions r
 const SQL = {
   checkQuick: `SELECT r.update_id AS id, r.revision_number AS rev, (r.xml IS NULL OR r.parsed IS NULL) AS bad ${BY_IDENTITY}`,
   checkVerify: `SELECT r.update_id AS id, r.revision_number AS rev, r.xml AS xml, r.content_hash AS hash,
-      (r.parsed IS NULL OR NOT json_valid(r.parsed)) AS bad ${BY_IDENTITY}`,
+      r.parsed AS parsed ${BY_IDENTITY}`,
   getRevisions: `SELECT r.xml AS xml, r.parsed AS parsed ${BY_IDENTITY} ORDER BY j.key`,
   latest: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber FROM updates u
     WHERE u.is_software = ? ORDER BY u.update_id`,
@@ -108,9 +109,10 @@ export class CatalogQueries {
         }
         continue;
       }
-      type Row = { id: string; rev: number; xml: unknown; hash: string; bad: number };
+      type Row = { id: string; rev: number; xml: unknown; hash: string; parsed: unknown };
       for (const r of this.#s.checkVerify.all(identityJson(part)) as Row[]) {
-        const intact = r.bad === 0 && typeof r.xml === 'string' && r.xml.length > 0 && contentHash(r.xml) === r.hash;
+        const intact =
+          typeof r.xml === 'string' && r.xml.length > 0 && contentHash(r.xml) === r.hash && factsWellFormed(r.parsed);
         out.set(revisionKey({ updateId: r.id, revisionNumber: r.rev }), intact ? 'ok' : 'damaged');
       }
     }

@@ -49,6 +49,34 @@ function normalizedKb(value: string): string {
   return `CASE WHEN lower(substr(${trimmed}, 1, 2)) = 'kb' THEN substr(${trimmed}, 3) ELSE ${trimmed} END`;
 }
 
+const isText = (v: unknown) => typeof v === 'string';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arrayOf = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.every(each);
+
+/**
+ * Whether stored facts (the text of `revisions.parsed`) hold every relation the refresh reads, in
+ * the shape it takes them (the `type` tests of the statements below): a full sync's verify
+ * downloads again a revision whose facts the refresh would take only in part. Checked here rather
+ * than in SQL, where each test parses the JSON again: verifying 20,000 revisions took 0.58 s so,
+ * 0.72 s in SQL, and 0.43 s when only the JSON's validity was checked.
+ */
+export function factsWellFormed(parsed: unknown): boolean {
+  if (typeof parsed !== 'string') return false;
+  let f: unknown;
+  try {
+    f = JSON.parse(parsed);
+  } catch {
+    return false;
+  }
+  return (
+    isObject(f) &&
+    arrayOf(f.kbArticleIds, isText) &&
+    arrayOf(f.supersededUpdateIds, isText) &&
+    arrayOf(f.prerequisites, (c) => isObject(c) && arrayOf(c.updateIds, isText)) &&
+    arrayOf(f.bundledUpdates, (m) => isObject(m) && isText(m.updateId) && Number.isInteger(m.revisionNumber))
+  );
+}
+
 /**
  * Written updates whose per-update rows are rebuilt per statement round. Their facts are copied to
  * `t_facts` first: reading them from `revisions` once, instead of once per table, took the rebuild

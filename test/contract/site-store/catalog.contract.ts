@@ -37,23 +37,24 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
     skip: !hooks.corruptRevision,
   }, async () => {
     await withStore(factory, async (store, ctx) => {
-      const revs = [1, 2, 3, 4].map((n) => makeRevision({ id: guid(n) }));
+      const revs = [1, 2, 3, 4, 5].map((n) => makeRevision({ id: guid(n) }));
       await store.putRevisions(revs);
       const damage = hooks.corruptRevision!;
       await damage(ctx.path, id(guid(1)), 'xml-changed');
       await damage(ctx.path, id(guid(2)), 'parsed-null');
       await damage(ctx.path, id(guid(3)), 'parsed-garbage');
+      await damage(ctx.path, id(guid(4)), 'parsed-misshapen');
       const ids = revs.map((r) => r.revision.identity);
       const verified = await store.checkRevisions(ids, true);
       assert.deepEqual(
         ids.map((i) => verified.get(revisionKey(i))),
-        ['damaged', 'damaged', 'damaged', 'ok'],
+        ['damaged', 'damaged', 'damaged', 'damaged', 'ok'],
       );
       // Without verify only what is visibly missing counts; a changed document needs the re-hash.
       const quick = await store.checkRevisions(ids, false);
       assert.equal(quick.get(revisionKey(id(guid(1)))), 'ok');
       assert.equal(quick.get(revisionKey(id(guid(2)))), 'damaged');
-      await store.putRevisions(revs.slice(0, 3));
+      await store.putRevisions(revs.slice(0, 4));
       const repaired = await store.checkRevisions(ids, true);
       assert.ok([...repaired.values()].every((c) => c === 'ok'));
     });
