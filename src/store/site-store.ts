@@ -287,7 +287,8 @@ export interface SiteStore {
   /**
    * Which of `ids` are stored, keyed by `revisionKey`; absent ids are missing (not in the map). A
    * revision whose document or parsed facts are gone is 'damaged'; with `verify`, also one whose
-   * XML no longer matches its hash or whose parsed facts are unreadable or lack a relation in the shape the derived tables read.
+   * XML no longer matches its hash, or whose parsed facts are unreadable or hold a relation in a
+   * shape the derived tables cannot read.
    */
   checkRevisions(ids: readonly UpdateIdentity[], verify: boolean): Promise<Map<string, RevisionCheck>>;
   /** Stored revisions with their original XML, in the order asked; absent and damaged ids are skipped. */
