@@ -139,6 +139,16 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     assert.equal(anonymous.status, 401);
   });
 
+  it('a child refuses a parent request whose site code is malformed', async () => {
+    const res = await fetch(`${childHttp.url}/api/v1/sync`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${childToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ full: false, parent: 'CS1; DROP' }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { code: string }).code, 'INPUT_INVALID');
+  });
+
   it('a failed parent sync notifies nobody', async () => {
     const before = await parent.site.store.listChildSites();
     await upstream.close();
