@@ -32,6 +32,10 @@ export function registerPackageCommands(program: Command, ctx: CommandContext): 
               ctx.io.out(`export: ${done} of ${total} revisions (${tenth * 10}%)\n`);
             },
           });
+          if (summary.damaged > 0)
+            ctx.io.err(
+              `warning: ${summary.damaged} revision(s) are damaged on this site and were left out; a full sync (supsync sync --full) repairs them\n`,
+            );
           if (o.json) printJson(ctx.io, summary);
           else
             ctx.io.out(

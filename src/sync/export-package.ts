@@ -49,6 +49,11 @@ export interface ExportSummary {
   readonly path: string;
   readonly categories: number;
   readonly updates: number;
+  /**
+   * Listed revisions left out because their stored document or facts are damaged on this site (a
+   * full sync repairs them); the package lists only what it holds.
+   */
+  readonly damaged: number;
   readonly bytes: number;
   readonly header: ExportHeader;
 }
@@ -97,7 +102,8 @@ async function scopesOf(store: SiteStore): Promise<Map<string, Scope>> {
 /**
  * Writes the site's catalog to `path`: the latest revision of every category, detectoid and
  * update, and the bundle members they name. Written to `<path>.partial` and renamed at the end, so
- * `path` never holds half a package.
+ * `path` never holds half a package. Each list and document is read whole, but not all in one read:
+ * export when no sync runs, or the package may hold some revisions from before it and some after.
  */
 export async function writeExportPackage(
   store: SiteStore,
@@ -137,6 +143,7 @@ export async function writeExportPackage(
     if (!gzip.write(`${line}\n`)) await new Promise((r) => gzip.once('drain', r));
   };
   const total = config.length + software.length + members.length;
+  const written = { categories: 0, updates: 0 };
   let done = 0;
   try {
     await write(JSON.stringify(header));
@@ -149,12 +156,13 @@ export async function writeExportPackage(
           const { updateId: id, revisionNumber: rev } = revision.identity;
           const scope = isConfig ? undefined : (scopes.get(id) ?? { products: [], classifications: [] });
           await write(JSON.stringify({ id, rev, config: isConfig, sha256: contentHash(xml), ...scope, xml }));
-          done++;
+          written[isConfig ? 'categories' : 'updates']++;
         }
+        done += Math.min(EXPORT_CHUNK, list.length - i);
         options.onProgress?.(done, total);
       }
     }
-    await write(JSON.stringify({ end: true, revisions: done }));
+    await write(JSON.stringify({ end: true, revisions: written.categories + written.updates }));
     gzip.end();
     await finished(out);
     renameSync(partial, path);
@@ -166,8 +174,8 @@ export async function writeExportPackage(
   }
   return {
     path,
-    categories: config.length,
-    updates: software.length + members.length,
+    ...written,
+    damaged: total - written.categories - written.updates,
     bytes: statSync(path).size,
     header,
   };

@@ -19,6 +19,7 @@ import {
   exportPackageSource,
   writeExportPackage,
 } from '../../../src/sync/export-package.ts';
+import { corruptRevision } from '../../contract/sqlite-damage.ts';
 import { GEN_NOW, SUBSCRIPTION, tempDir } from '../../helpers/sites.ts';
 
 const dir = tempDir('supsync-export-');
@@ -101,6 +102,27 @@ describe('writing a package', () => {
     );
     for (const s of await store.getRevisions(wanted)) assert.equal(got.get(s.revision.identity.updateId), s.xml);
     assert.equal(got.get(missing.updateId), 'NOT_FOUND');
+  });
+});
+
+describe('exporting a site with a damaged revision', () => {
+  it('leaves the revision out, counts it, and the package still checks', async () => {
+    const path = join(dir, 'damaged-site.db');
+    const site = openStore(path);
+    try {
+      await generateIntoStore(site, { updates: 30, seed: 'export-damaged', now: GEN_NOW });
+      const [victim] = await site.listLatestIdentities(false);
+      assert.ok(victim);
+      await corruptRevision(path, victim, 'parsed-garbage');
+      const out = join(dir, 'from-damaged.gz');
+      const summary = await writeExportPackage(site, out);
+      assert.equal(summary.damaged, 1);
+      const pkg = await checkExportPackage(out);
+      assert.equal(pkg.entries.length, summary.categories + summary.updates);
+      assert.ok(!pkg.entries.some((e) => e.id.updateId === victim.updateId));
+    } finally {
+      await site.close();
+    }
   });
 });
 
