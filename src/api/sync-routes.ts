@@ -19,6 +19,14 @@ const runIdParams = {
 } as const;
 
 export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // This SUP's SMS_SUPSyncStatus row, with the scheduler's next run and the live progress.
+  const currentStatus = async () => {
+    const next = ctx.scheduler?.nextRun();
+    const status = await readSupSyncStatus(ctx.store, next === undefined ? null : next.toISOString());
+    const running = ctx.coordinator.snapshot().running;
+    return { ...status, Running: running === undefined ? null : (ctx.hub.progressOf(running.id) ?? null) };
+  };
+
   addRoute<{ Body: { full?: boolean; parent?: string } | undefined }>(app, ctx.auth, {
     method: 'POST',
     url: '/sync',
@@ -95,12 +103,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     tags: ['sync'],
     summary: 'Sync status of every software update point of the site (SMS_SUPSyncStatus)',
     response: { 200: listOf('SupSyncStatus') },
-    handler: async () => {
-      const next = ctx.scheduler?.nextRun();
-      const status = await readSupSyncStatus(ctx.store, next === undefined ? null : next.toISOString());
-      const running = ctx.coordinator.snapshot().running;
-      return [{ ...status, Running: running === undefined ? null : (ctx.hub.progressOf(running.id) ?? null) }];
-    },
+    handler: async () => [await currentStatus()],
   });
 
   addRoute(app, ctx.auth, {
@@ -138,7 +141,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
       },
     },
     handler: async () => {
-      const [site, children] = await Promise.all([readSupSyncStatus(ctx.store), readChildStatuses(ctx.store)]);
+      const [site, children] = await Promise.all([currentStatus(), readChildStatuses(ctx.store)]);
       return { site, children };
     },
   });
