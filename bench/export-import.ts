@@ -6,10 +6,10 @@
  *
  *   node --import tsx bench/export-import.ts [updates]      (default 30000)
  *
- * Writes bench/results/export-import.json. The catalog is cached in bench/out/ between runs.
+ * Writes bench/results/export-import.json (one entry per size). The catalog is cached in bench/out/.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,8 +55,9 @@ const first = supsync('import', '--db', site, '--in', pkg, '--json');
 const again = supsync('import', '--db', site, '--in', pkg, '--json');
 const downloaded = (m: Measured) => (m.json.updates as { downloaded: number }).downloaded;
 
+const machine = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };
 const result = {
-  machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() },
+  machine,
   updates,
   packageMegabytes: Math.round(statSync(pkg).size / 1e5) / 10,
   export: { seconds: exported.seconds, peakRssMb: exported.peakRssMb },
@@ -64,5 +65,11 @@ const result = {
   secondImport: { seconds: again.seconds, peakRssMb: again.peakRssMb, downloaded: downloaded(again) },
 };
 console.log(JSON.stringify(result));
+// Sizes not run this time keep their earlier results, each with the machine and date it was measured on.
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/export-import.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+const file = new URL('./results/export-import.json', import.meta.url);
+const earlier = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as { results: { updates: number }[] }).results
+  : [];
+const results = [...earlier.filter((e) => e.updates !== updates), result].sort((a, b) => a.updates - b.updates);
+writeFileSync(file, `${JSON.stringify({ results }, null, 2)}\n`);

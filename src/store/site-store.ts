@@ -235,6 +235,13 @@ export interface ApiTokenRecord {
   readonly lastUsedAt?: string;
 }
 
+/** What one update matches in a filtered downstream list. */
+export interface UpdateScope {
+  readonly updateId: string;
+  readonly products: readonly string[];
+  readonly classifications: readonly string[];
+}
+
 /** A child site notified after each successful sync (ConfigMgr's parent sync request). */
 export interface ChildSiteRecord {
   /** The child's site code, e.g. `PS1`. */
@@ -303,6 +310,12 @@ export interface SiteStore {
    */
   currentSeq(): Promise<number>;
 
+  /**
+   * The effective products and classifications of every software and driver update (the scope a
+   * filtered downstream list matches, bundle inheritance included), in update id order; updates
+   * with neither are left out.
+   */
+  listUpdateScopes(): Promise<UpdateScope[]>;
   /**
    * Bundle members of the latest revisions of `bundleIds` (the BundledUpdates of each), from the
    * derived tables — used by a full sync to walk the dependency closure without re-reading XML.

@@ -23,7 +23,7 @@ import { finished } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { contentHash, isGuid, revisionKey, type UpdateIdentity } from '../catalog/model.ts';
 import { SupsyncError } from '../shared/errors.ts';
-import type { SiteStore } from '../store/site-store.ts';
+import type { SiteStore, UpdateScope } from '../store/site-store.ts';
 import type { FetchOutcome, UpstreamSession, UpstreamSource } from './upstream-source.ts';
 
 export const EXPORT_FORMAT = 'supsync-export';
@@ -56,47 +56,6 @@ export interface ExportSummary {
   readonly damaged: number;
   readonly bytes: number;
   readonly header: ExportHeader;
-}
-
-/** Scope of one update on the exporting site. */
-interface Scope {
-  readonly products: readonly string[];
-  readonly classifications: readonly string[];
-}
-
-/**
- * Every update id of the site with the products and classifications it matches, from the same
- * listing a downstream server's filtered GetRevisionIdList reads: one listing per category.
- */
-async function scopesOf(store: SiteStore): Promise<Map<string, Scope>> {
-  const categories = await store.listCategories();
-  const ids = (type: string) => categories.filter((c) => c.categoryType === type).map((c) => c.categoryId);
-  const products = ids('Product');
-  const classifications = ids('UpdateClassification');
-  const scopes = new Map<string, { products: string[]; classifications: string[] }>();
-  const entry = (updateId: string) => {
-    const s = scopes.get(updateId) ?? { products: [], classifications: [] };
-    scopes.set(updateId, s);
-    return s;
-  };
-  const all = (list: readonly string[]) => list.map((id) => ({ id, delta: false }));
-  for (const p of products) {
-    const { ids: matched } = await store.listRevisionsForDownstream({
-      config: false,
-      products: all([p]),
-      classifications: all(classifications),
-    });
-    for (const m of matched) entry(m.updateId).products.push(p);
-  }
-  for (const c of classifications) {
-    const { ids: matched } = await store.listRevisionsForDownstream({
-      config: false,
-      products: all(products),
-      classifications: all([c]),
-    });
-    for (const m of matched) entry(m.updateId).classifications.push(c);
-  }
-  return scopes;
 }
 
 /**
@@ -134,7 +93,7 @@ export async function writeExportPackage(
       members.push(m);
     }
   }
-  const scopes = await scopesOf(store);
+  const scopes = new Map((await store.listUpdateScopes()).map((s) => [s.updateId, s]));
   const partial = `${path}.partial`;
   const gzip = createGzip();
   const out = createWriteStream(partial);
@@ -154,7 +113,10 @@ export async function writeExportPackage(
       for (let i = 0; i < list.length; i += EXPORT_CHUNK) {
         for (const { revision, xml } of await store.getRevisions(list.slice(i, i + EXPORT_CHUNK))) {
           const { updateId: id, revisionNumber: rev } = revision.identity;
-          const scope = isConfig ? undefined : (scopes.get(id) ?? { products: [], classifications: [] });
+          const s = scopes.get(id);
+          const scope = isConfig
+            ? undefined
+            : { products: s?.products ?? [], classifications: s?.classifications ?? [] };
           await write(JSON.stringify({ id, rev, config: isConfig, sha256: contentHash(xml), ...scope, xml }));
           written[isConfig ? 'categories' : 'updates']++;
         }
@@ -182,6 +144,8 @@ export async function writeExportPackage(
 }
 
 /** One revision listed in a checked package. */
+type Scope = Omit<UpdateScope, 'updateId'>;
+
 interface PackageEntry {
   readonly id: UpdateIdentity;
   readonly config: boolean;

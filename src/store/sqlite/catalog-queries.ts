@@ -4,7 +4,7 @@
  */
 import type { StoredRevision, UpdateIdentity, UpdateRevision } from '../../catalog/model.ts';
 import { contentHash, revisionKey } from '../../catalog/model.ts';
-import type { RevisionCheck, RevisionListQuery, SupersedenceEdge } from '../site-store.ts';
+import type { RevisionCheck, RevisionListQuery, SupersedenceEdge, UpdateScope } from '../site-store.ts';
 import { factsWellFormed } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
@@ -39,6 +39,9 @@ const SQL = {
     FROM json_each(?) j CROSS JOIN update_prereqs p ON p.update_id = j.value WHERE p.via_clause = 0`,
   storedIds: 'SELECT u.update_id AS id FROM json_each(?) j CROSS JOIN updates u ON u.update_id = j.value',
   allPrerequisites: 'SELECT update_id AS updateId, ref_id AS id FROM update_prereqs WHERE via_clause = 0',
+  scopes: `SELECT s.update_id AS id, s.kind AS kind, s.category_id AS category
+    FROM update_scope s CROSS JOIN updates u ON u.update_id = s.update_id
+    WHERE u.is_software = 1 ORDER BY s.update_id, s.kind, s.category_id`,
   bundleMembers: `SELECT DISTINCT b.member_id AS updateId, b.member_revision AS revisionNumber
     FROM json_each(?) j CROSS JOIN bundles b ON b.bundle_id = j.value`,
   // A superseding update Microsoft has withdrawn (upstream Expired) no longer supersedes anything:
@@ -160,6 +163,20 @@ export class CatalogQueries {
       for (const r of this.#s.prerequisiteIds.all(JSON.stringify(part)) as { id: string }[]) seen.add(r.id);
     }
     return [...seen];
+  }
+
+  listUpdateScopes(): UpdateScope[] {
+    const out: { updateId: string; products: string[]; classifications: string[] }[] = [];
+    type Row = { id: string; kind: 'product' | 'classification'; category: string };
+    for (const r of this.#s.scopes.iterate() as IterableIterator<Row>) {
+      let last = out.at(-1);
+      if (last?.updateId !== r.id) {
+        last = { updateId: r.id, products: [], classifications: [] };
+        out.push(last);
+      }
+      (r.kind === 'product' ? last.products : last.classifications).push(r.category);
+    }
+    return out;
   }
 
   /** Members of the latest revisions of `bundleIds`, each once. */

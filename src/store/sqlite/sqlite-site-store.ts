@@ -26,6 +26,7 @@ import type {
   SyncStatePatch,
   TokenRole,
   UpdateQuery,
+  UpdateScope,
   UpdateStateCounts,
   UpdateSummary,
 } from '../site-store.ts';
@@ -109,6 +110,9 @@ class SqliteSiteStore implements SiteStore {
   }
   async currentSeq(): Promise<number> {
     return this.#read('currentSeq', () => this.#catalog.currentSeq());
+  }
+  async listUpdateScopes(): Promise<UpdateScope[]> {
+    return this.#read('listUpdateScopes', () => this.#catalog.listUpdateScopes());
   }
   async listBundleMembers(bundleIds: readonly string[]): Promise<UpdateIdentity[]> {
     return this.#read('listBundleMembers', () => this.#catalog.listBundleMembers(bundleIds));

@@ -27,6 +27,7 @@ const READS = [
   'listRevisionsForDownstream',
   'currentSeq',
   'listBundleMembers',
+  'listUpdateScopes',
   'listPrerequisiteIds',
   'storedUpdateIds',
   'listSupersedenceEdges',

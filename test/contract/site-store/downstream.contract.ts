@@ -51,6 +51,16 @@ export function downstreamContract(factory: SiteStoreFactory): void {
     });
   });
 
+  it("lists each update's effective scope, which is what a filtered list matches", async () => {
+    await withStore(factory, async (store) => {
+      await store.putRevisions(seed());
+      assert.deepEqual(await store.listUpdateScopes(), [
+        { updateId: DEFENDER_DEFS, products: [IDS.defender], classifications: [IDS.definitionUpdates] },
+        { updateId: WIN11_SECURITY, products: [IDS.windows11], classifications: [IDS.securityUpdates] },
+      ]);
+    });
+  });
+
   it('serves updates in a listed product AND a listed classification', async () => {
     await withStore(factory, async (store) => {
       await store.putRevisions(seed());
