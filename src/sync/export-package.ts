@@ -84,17 +84,19 @@ export async function writeExportPackage(
   };
   const config = (await store.listRevisionsForDownstream({ config: true })).ids;
   const software = (await store.listRevisionsForDownstream({ config: false })).ids;
-  // A bundle may name a member revision that is not the member's latest.
+  // A bundle may name a member revision that is not the member's latest: exported when stored.
   const seen = new Set(software.map(revisionKey));
-  const members: UpdateIdentity[] = [];
+  const named: UpdateIdentity[] = [];
   for (let i = 0; i < software.length; i += EXPORT_CHUNK) {
     const bundles = software.slice(i, i + EXPORT_CHUNK).map((s) => s.updateId);
     for (const m of await store.listBundleMembers(bundles)) {
       if (seen.has(revisionKey(m))) continue;
       seen.add(revisionKey(m));
-      members.push(m);
+      named.push(m);
     }
   }
+  const stored = await store.checkRevisions(named, false);
+  const members = named.filter((m) => stored.has(revisionKey(m)));
   const scopes = new Map((await store.listUpdateScopes()).map((s) => [s.updateId, s]));
   const partial = `${path}.partial`;
   const gzip = createGzip();

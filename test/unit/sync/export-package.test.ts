@@ -20,6 +20,7 @@ import {
   writeExportPackage,
 } from '../../../src/sync/export-package.ts';
 import { corruptRevision } from '../../contract/sqlite-damage.ts';
+import { guid, makeRevision } from '../../helpers/revisions.ts';
 import { GEN_NOW, SUBSCRIPTION, tempDir } from '../../helpers/sites.ts';
 
 const dir = tempDir('supsync-export-');
@@ -120,6 +121,37 @@ describe('exporting a site with a damaged revision', () => {
       const pkg = await checkExportPackage(out);
       assert.equal(pkg.entries.length, summary.categories + summary.updates);
       assert.ok(!pkg.entries.some((e) => e.id.updateId === victim.updateId));
+    } finally {
+      await site.close();
+    }
+  });
+});
+
+describe('exporting bundles', () => {
+  it('takes a member revision a bundle names when the site stores it, and does not count one it never had', async () => {
+    const site = openStore(join(dir, 'bundles.db'));
+    try {
+      await site.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS3', supName: 'sup', upstreamUrl: 'none' });
+      const member = guid(1);
+      const gone = guid(2);
+      await site.putRevisions([
+        makeRevision({ id: member, rev: 100 }),
+        makeRevision({ id: member, rev: 101 }),
+        makeRevision({
+          id: guid(3),
+          bundled: [
+            { updateId: member, revisionNumber: 100 },
+            { updateId: gone, revisionNumber: 7 },
+          ],
+        }),
+      ]);
+      const out = join(dir, 'bundles.gz');
+      const summary = await writeExportPackage(site, out);
+      assert.equal(summary.damaged, 0);
+      const keys = (await checkExportPackage(out)).entries.map((e) => `${e.id.updateId}:${e.id.revisionNumber}`);
+      assert.ok(keys.includes(`${member}:100`), 'the older member revision the bundle names');
+      assert.ok(keys.includes(`${member}:101`), 'the latest revision');
+      assert.ok(!keys.some((k) => k.startsWith(gone)));
     } finally {
       await site.close();
     }
