@@ -192,8 +192,28 @@ const apiError = {
 } as const;
 
 /** Adds the shared schemas to `app` (once, on the root instance). */
+// A child site in the hierarchy view, with its own children: the schema refers to itself.
+const childSiteStatus = {
+  $id: 'ChildSiteStatus',
+  type: 'object',
+  description:
+    'A child site: its last notification, its own SMS_SUPSyncStatus (asked of it) and its children. Never its token.',
+  properties: {
+    siteCode: str,
+    url: str,
+    addedAt: str,
+    notifiedAt: nullable('string'),
+    notifyResult: nullable('string'),
+    status: { anyOf: [{ $ref: 'SupSyncStatus#' }, { type: 'null' }] },
+    statusError: nullable('string'),
+    children: { type: 'array', items: { $ref: 'ChildSiteStatus#' } },
+  },
+  required: ['siteCode', 'url', 'addedAt', 'notifiedAt', 'notifyResult', 'status', 'statusError', 'children'],
+} as const;
+
 export function addSharedSchemas(app: FastifyInstance): void {
   for (const s of [
+    childSiteStatus,
     phaseCounts,
     liveProgress,
     syncRun,

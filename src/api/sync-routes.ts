@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';
 import { requireSettings, type SyncRunRecord } from '../store/site-store.ts';
-import { readChildStatuses } from '../sync/child-sites.ts';
+import { HIERARCHY_DEPTH, MAX_HIERARCHY_DEPTH, readChildStatuses } from '../sync/child-sites.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
 import type { ApiContext } from './api-context.ts';
 import { addRoute, audit, callerOf } from './route-kit.ts';
@@ -106,42 +106,30 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     handler: async () => [await currentStatus()],
   });
 
-  addRoute(app, ctx.auth, {
+  addRoute<{ Querystring: { depth: number } }>(app, ctx.auth, {
     method: 'GET',
     url: '/hierarchy',
     role: 'read',
     tags: ['sync'],
-    summary: 'Sync status of this site and of every child site it notifies',
+    summary: 'Sync status of this site and of every site below it',
     description:
-      "Each child's status is asked of the child itself (GET /status with the token it issued), side by side, " +
-      'within 10 s each; a child that cannot be reached has `status: null` and says why in `statusError`.',
+      'Each child is asked for its own view (GET /hierarchy with the token it issued, one level less), side by ' +
+      `side, so the answer reaches \`depth\` levels down (default ${HIERARCHY_DEPTH}). A child that cannot be reached ` +
+      'has `status: null` and says why in `statusError`.',
+    querystring: {
+      type: 'object',
+      properties: { depth: { type: 'integer', minimum: 0, maximum: MAX_HIERARCHY_DEPTH, default: HIERARCHY_DEPTH } },
+      additionalProperties: false,
+    },
     response: {
       200: {
         type: 'object',
-        properties: {
-          site: ref('SupSyncStatus'),
-          children: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: {
-                siteCode: { type: 'string' },
-                url: { type: 'string' },
-                addedAt: { type: 'string' },
-                notifiedAt: { type: ['string', 'null'] },
-                notifyResult: { type: ['string', 'null'] },
-                status: { anyOf: [ref('SupSyncStatus'), { type: 'null' }] },
-                statusError: { type: ['string', 'null'] },
-              },
-              required: ['siteCode', 'url', 'addedAt', 'notifiedAt', 'notifyResult', 'status', 'statusError'],
-            },
-          },
-        },
+        properties: { site: ref('SupSyncStatus'), children: listOf('ChildSiteStatus') },
         required: ['site', 'children'],
       },
     },
-    handler: async () => {
-      const [site, children] = await Promise.all([currentStatus(), readChildStatuses(ctx.store)]);
+    handler: async (request) => {
+      const [site, children] = await Promise.all([currentStatus(), readChildStatuses(ctx.store, request.query.depth)]);
       return { site, children };
     },
   });

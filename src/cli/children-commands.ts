@@ -1,12 +1,12 @@
 /**
- * `supsync children add|list|remove`: the child sites a site notifies after each successful sync,
+ * `supsync children add|list|remove`: the child sites a site notifies after each sync that changes its catalog,
  * and the sync status of every SUP below it (src/sync/child-sites.ts).
  */
 import type { Command } from 'commander';
 import { openStore } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { parseUpstreamUrl } from '../site/settings-validation.ts';
-import { readChildStatuses } from '../sync/child-sites.ts';
+import { type ChildSiteStatus, readChildStatuses } from '../sync/child-sites.ts';
 import { action, type CommandContext } from './command-kit.ts';
 import { printJson } from './output.ts';
 
@@ -22,10 +22,24 @@ function parseSiteCode(value: string): string {
   return code;
 }
 
+/** Each child with its status and last notification, its own children indented below it. */
+function printChildren(ctx: CommandContext, list: readonly ChildSiteStatus[], indent: string): void {
+  for (const c of list) {
+    const s = c.status;
+    const state =
+      s === null
+        ? `status unknown (${c.statusError})`
+        : `LastSyncState ${s.LastSyncState ?? ''}, SyncCatalogVersion ${s.SyncCatalogVersion}, LastSuccessfulSyncTime ${s.LastSuccessfulSyncTime ?? 'never'}`;
+    const notified = `last notified ${c.notifiedAt ?? 'never'}${c.notifyResult === null ? '' : `: ${c.notifyResult}`}`;
+    ctx.io.out(`${indent}${c.siteCode}  ${c.url}\n${indent}  ${state}\n${indent}  ${notified}\n`);
+    printChildren(ctx, c.children, `${indent}    `);
+  }
+}
+
 export function registerChildrenCommands(program: Command, ctx: CommandContext): void {
   const children = program
     .command('children')
-    .description('Child sites notified after each successful sync, and their sync status');
+    .description('Child sites notified after each sync that changes the catalog, and their sync status');
 
   children
     .command('add')
@@ -50,7 +64,7 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
         } finally {
           await store.close();
         }
-        ctx.io.out(`Child site ${siteCode} at ${url}: notified after each successful sync\n`);
+        ctx.io.out(`Child site ${siteCode} at ${url}: notified after each sync that changes the catalog\n`);
         return 0;
       }),
     );
@@ -77,7 +91,7 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
 
   children
     .command('list')
-    .description('The child sites, their last notification and their own sync status (asked of each child)')
+    .description('The sites below this one, their last notification and their own sync status (asked of each)')
     .requiredOption('--db <path>', 'site database file')
     .option('--json', 'print JSON')
     .action(
@@ -90,16 +104,7 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
             return 0;
           }
           if (list.length === 0) ctx.io.out('no child sites\n');
-          for (const c of list) {
-            const s = c.status;
-            const state =
-              s === null
-                ? `status unknown (${c.statusError})`
-                : `LastSyncState ${s.LastSyncState ?? ''}, SyncCatalogVersion ${s.SyncCatalogVersion}, LastSuccessfulSyncTime ${s.LastSuccessfulSyncTime ?? 'never'}`;
-            ctx.io.out(
-              `${c.siteCode}  ${c.url}\n  ${state}\n  last notified ${c.notifiedAt ?? 'never'}${c.notifyResult === null ? '' : `: ${c.notifyResult}`}\n`,
-            );
-          }
+          printChildren(ctx, list, '');
           return 0;
         } finally {
           await store.close();

@@ -242,7 +242,7 @@ export interface UpdateScope {
   readonly classifications: readonly string[];
 }
 
-/** A child site notified after each successful sync (ConfigMgr's parent sync request). */
+/** A child site notified after each sync that changes the catalog (ConfigMgr's parent sync request). */
 export interface ChildSiteRecord {
   /** The child's site code, e.g. `PS1`. */
   readonly siteCode: string;

@@ -1,8 +1,8 @@
 /**
- * The hierarchy below a site: after each successful sync the site notifies its child sites, which
- * then sync from it (ConfigMgr's parent sync request: "Sending sync notification to child site(s):
- * PS1, PS2" at the parent, "Performing sync on parent request" at the child), and the sync status of
- * every SUP in the hierarchy is read from the children's own status.
+ * The hierarchy below a site: after each successful sync that changed its catalog, the site
+ * notifies its child sites, which then sync from it (ConfigMgr's parent sync request: "Sending sync
+ * notification to child site(s): PS1, PS2" at the parent, "Performing sync on parent request" at
+ * the child); and the sync status of every SUP below it is read from the sites themselves.
  *
  * A notification is `POST <child>/api/v1/sync {"full": false, "parent": "<site code>"}` with the
  * operator token the child issued for this parent; the child's planner escalates it to full when its
@@ -15,7 +15,7 @@ import type { SyncEvent } from './engine.ts';
 import type { SupSyncStatus } from './status.ts';
 import type { SyncLog } from './wsyncmgr-log.ts';
 
-const TIMEOUT_MS = 10_000;
+const NOTIFY_TIMEOUT_MS = 10_000;
 
 /** `path` under the child's API root, whether or not its URL ends with a slash. */
 function childUrl(child: Pick<ChildSiteRecord, 'url'>, path: string): URL {
@@ -63,6 +63,16 @@ function refusal(answer: ChildAnswer): string {
   return `HTTP ${answer.status}${detail}`;
 }
 
+/**
+ * Whether a run changed the catalog. A sync that changed nothing has nothing for the children,
+ * and notifying only on change ends the notifications of sites configured in a loop.
+ */
+function catalogChanged(run: SyncRunRecord): boolean {
+  return [run.categories, run.updates].some(
+    (c) => c !== undefined && c.downloaded + c.repaired + c.expired + c.removed > 0,
+  );
+}
+
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface ChildNotifierOptions {
@@ -95,6 +105,10 @@ export class ChildNotifier {
   private async notifyAll(run: SyncRunRecord): Promise<void> {
     const [children, settings] = await Promise.all([this.opts.store.listChildSites(), this.opts.store.getSettings()]);
     if (children.length === 0 || settings === undefined) return;
+    if (!catalogChanged(run)) {
+      this.opts.log.write('info', 'No catalog changes in this sync; child sites are not notified');
+      return;
+    }
     this.opts.log.write(
       'info',
       `Sending sync notification to child site(s): ${children.map((c) => c.siteCode).join(', ')} (catalog version ${run.catalogVersion ?? 0})`,
@@ -106,7 +120,13 @@ export class ChildNotifier {
     const { log } = this.opts;
     let result: string;
     try {
-      const answer = await callChild(child, 'POST', 'sync', { full: false, parent }, this.opts.timeoutMs ?? TIMEOUT_MS);
+      const answer = await callChild(
+        child,
+        'POST',
+        'sync',
+        { full: false, parent },
+        this.opts.timeoutMs ?? NOTIFY_TIMEOUT_MS,
+      );
       if (answer.status === 202) {
         const a = answer.body as { runId?: unknown; coalesced?: unknown };
         result = `accepted: run ${String(a.runId)}${a.coalesced === true ? ' (joined a queued run)' : ''}`;
@@ -136,23 +156,41 @@ export interface ChildSiteStatus {
   /** The child's own SMS_SUPSyncStatus, or why it could not be read. */
   readonly status: SupSyncStatus | null;
   readonly statusError: string | null;
+  /** The child's own children, as it reports them (empty below the depth asked for). */
+  readonly children: readonly ChildSiteStatus[];
 }
 
-/** Reads every child's sync status (side by side, each within the timeout). */
+/** How many levels below a site the hierarchy view goes by default, and at most. */
+export const HIERARCHY_DEPTH = 4;
+export const MAX_HIERARCHY_DEPTH = 8;
+
+/** Per level below: each site waits longer for a child than the child waits for its own. */
+const LEVEL_TIMEOUT_MS = 5_000;
+
+/**
+ * Reads every child's sync status and, `depth` levels down, theirs: each child is asked for its
+ * own hierarchy view with one level less, side by side. A loop of sites that name each other ends
+ * at the depth.
+ */
 export async function readChildStatuses(
   store: Pick<SiteStore, 'listChildSites'>,
-  timeoutMs = TIMEOUT_MS,
+  depth = HIERARCHY_DEPTH,
+  levelTimeoutMs = LEVEL_TIMEOUT_MS,
 ): Promise<ChildSiteStatus[]> {
+  if (depth < 1) return [];
   const children = await store.listChildSites();
   return Promise.all(
     children.map(async (c): Promise<ChildSiteStatus> => {
       let status: SupSyncStatus | null = null;
       let statusError: string | null = null;
+      let below: ChildSiteStatus[] = [];
       try {
-        const answer = await callChild(c, 'GET', 'status', undefined, timeoutMs);
-        // GET /status answers one row per SUP of the site: supsync has one.
-        if (answer.status === 200 && Array.isArray(answer.body)) status = (answer.body[0] as SupSyncStatus) ?? null;
-        else statusError = refusal(answer);
+        const answer = await callChild(c, 'GET', `hierarchy?depth=${depth - 1}`, undefined, levelTimeoutMs * depth);
+        const body = answer.body as { site?: SupSyncStatus; children?: ChildSiteStatus[] } | undefined;
+        if (answer.status === 200 && body?.site !== undefined) {
+          status = body.site;
+          below = body.children ?? [];
+        } else statusError = refusal(answer);
       } catch (err) {
         statusError = `unreachable: ${messageOf(err)}`;
       }
@@ -164,6 +202,7 @@ export async function readChildStatuses(
         notifyResult: c.notifyResult ?? null,
         status,
         statusError,
+        children: below,
       };
     }),
   );

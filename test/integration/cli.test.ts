@@ -415,7 +415,10 @@ describe('supsync as a process', { concurrency: 3 }, () => {
         childToken,
       );
       assert.equal(added.code, 0, added.stderr);
-      assert.equal(added.stdout, `Child site PS1 at ${upstreamUrl}: notified after each successful sync\n`);
+      assert.equal(
+        added.stdout,
+        `Child site PS1 at ${upstreamUrl}: notified after each sync that changes the catalog\n`,
+      );
       const listed = await cli('children', 'list', '--db', siteDb, '--json');
       assert.equal(listed.code, 0, listed.stderr);
       assert.equal(listed.stdout.includes(childToken), false);

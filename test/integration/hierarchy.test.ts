@@ -139,6 +139,53 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     assert.equal(anonymous.status, 401);
   });
 
+  it("the view reaches every level: the top site sees its child and the child's children, to the depth asked", async () => {
+    // The upstream becomes the top of a three-level hierarchy: upstream -> CS1 -> PS1, PS2, PS3.
+    const parentToken = (await createApiToken(parent.site.store, 'top site', 'operator', () => new Date())).token;
+    const topToken = (await createApiToken(upstream.site.store, 'console', 'read', () => new Date())).token;
+    await upstream.site.store.putChildSite({
+      siteCode: 'CS1',
+      url: parentHttp.url,
+      token: parentToken,
+      addedAt: new Date().toISOString(),
+    });
+    type Node = { siteCode: string; status: { SiteCode: string } | null; children: Node[] };
+    const view = async (query: string) => {
+      const res = await fetch(`${upstream.url}/api/v1/hierarchy${query}`, {
+        headers: { authorization: `Bearer ${topToken}` },
+      });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      assert.equal(text.includes(parentToken) || text.includes(childToken), false);
+      return JSON.parse(text) as { children: Node[] };
+    };
+    const [cs1] = (await view('')).children;
+    assert.equal(cs1?.status?.SiteCode, 'CS1');
+    assert.deepEqual(
+      cs1?.children.map((c) => [c.siteCode, c.status?.SiteCode ?? null]),
+      [
+        ['PS1', 'PS1'],
+        ['PS2', null],
+        ['PS3', null],
+      ],
+    );
+    assert.deepEqual(cs1?.children[0]?.children, [], 'PS1 has no children');
+    assert.deepEqual((await view('?depth=1')).children[0]?.children, [], 'one level only');
+    assert.deepEqual((await view('?depth=0')).children, []);
+  });
+
+  it('a sync that changed nothing notifies nobody, so sites named in a loop stop', async () => {
+    const before = await parent.site.store.listChildSites();
+    const run = await syncOnce(parent.site);
+    assert.equal(run.state, 'succeeded', run.errorMessage);
+    assert.equal(run.updates?.downloaded, 0);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await parent.site.store.listChildSites(), before);
+    assert.ok(
+      parent.log.lines.some((l) => l.message === 'No catalog changes in this sync; child sites are not notified'),
+    );
+  });
+
   it('a child refuses a parent request whose site code is malformed', async () => {
     const res = await fetch(`${childHttp.url}/api/v1/sync`, {
       method: 'POST',

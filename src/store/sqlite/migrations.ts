@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   {
     version: 8,
     name: 'child-sites',
-    // The child sites this site notifies after each successful sync, with the operator token each
+    // The child sites this site notifies after a sync that changes its catalog, with the token each
     // child issued for it. The token is a credential for calling the child, so it is kept as given;
     // no API answer carries it.
     up: (db: SqliteDb) =>
