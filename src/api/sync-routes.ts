@@ -27,7 +27,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return { ...status, Running: running === undefined ? null : (ctx.hub.progressOf(running.id) ?? null) };
   };
 
-  addRoute<{ Body: { full?: boolean; parent?: string } | undefined }>(app, ctx.auth, {
+  addRoute<{ Body: { full?: boolean; parent?: string; parentCatalogVersion?: number } | undefined }>(app, ctx.auth, {
     method: 'POST',
     url: '/sync',
     role: 'operator',
@@ -46,6 +46,11 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
           type: 'string',
           pattern: '^[A-Za-z0-9]{3}$',
           description: "the notifying parent site's code (a parent sync request)",
+        },
+        parentCatalogVersion: {
+          type: 'integer',
+          minimum: 0,
+          description: "with parent: the parent's SyncCatalogVersion, named in the child's wsyncmgr.log",
         },
       },
       additionalProperties: false,
@@ -74,10 +79,16 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
       }
       const caller = callerOf(request);
       const parent = request.body?.parent?.toUpperCase();
+      const parentVersion = request.body?.parentCatalogVersion;
       const ticket = await ctx.coordinator.request({
         full,
         trigger: parent === undefined ? 'api' : 'parent',
         requestedBy: parent === undefined ? caller.name : `${caller.name} (parent site ${parent})`,
+        ...(parent === undefined
+          ? {}
+          : {
+              parent: { siteCode: parent, ...(parentVersion === undefined ? {} : { catalogVersion: parentVersion }) },
+            }),
       });
       await audit(ctx.store, ctx.now, request, 'sync.request', {
         full,

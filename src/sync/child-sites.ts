@@ -4,9 +4,10 @@
  * notification to child site(s): PS1, PS2" at the parent, "Performing sync on parent request" at
  * the child); and the sync status of every SUP below it is read from the sites themselves.
  *
- * A notification is `POST <child>/api/v1/sync {"full": false, "parent": "<site code>"}` with the
- * operator token the child issued for this parent; the child's planner escalates it to full when its
- * own rules say so. A child that cannot be reached or refuses is logged and recorded, and never slows
+ * A notification is `POST <child>/api/v1/sync` with `{"full": false, "parent": "<site code>",
+ * "parentCatalogVersion": <n>}` and the operator token the child issued for this parent; the
+ * child's planner escalates it to full when its own rules say so, and its log names the parent and
+ * that version, as ConfigMgr's does. A child that cannot be reached or refuses is logged and recorded, and never slows
  * or fails the parent's sync. Notifications of one sync finish before the site closes.
  */
 import { request } from 'undici';
@@ -113,10 +114,10 @@ export class ChildNotifier {
       'info',
       `Sending sync notification to child site(s): ${children.map((c) => c.siteCode).join(', ')} (catalog version ${run.catalogVersion ?? 0})`,
     );
-    await Promise.all(children.map((c) => this.notify(c, settings.siteCode)));
+    await Promise.all(children.map((c) => this.notify(c, settings.siteCode, run.catalogVersion)));
   }
 
-  private async notify(child: ChildSiteRecord, parent: string): Promise<void> {
+  private async notify(child: ChildSiteRecord, parent: string, version: number | undefined): Promise<void> {
     const { log } = this.opts;
     let result: string;
     try {
@@ -124,7 +125,7 @@ export class ChildNotifier {
         child,
         'POST',
         'sync',
-        { full: false, parent },
+        { full: false, parent, ...(version === undefined ? {} : { parentCatalogVersion: version }) },
         this.opts.timeoutMs ?? NOTIFY_TIMEOUT_MS,
       );
       if (answer.status === 202) {

@@ -20,7 +20,7 @@ import {
   type SyncRunRecord,
   type SyncTrigger,
 } from '../store/site-store.ts';
-import type { RunSource, SyncEngine } from './engine.ts';
+import type { ParentRequest, RunContext, RunSource, SyncEngine } from './engine.ts';
 
 /** How often a running sync renews its lease, and how long an unrenewed lease counts as held. */
 const LEASE_RENEW_MS = 30_000;
@@ -48,6 +48,8 @@ export interface SyncRequest {
   readonly requestedBy?: string;
   /** Sync from this source instead of the upstream (an import); never queued behind another run. */
   readonly from?: RunSource;
+  /** The parent site whose notification this is (trigger `parent`). */
+  readonly parent?: ParentRequest;
 }
 
 export interface SyncTicket {
@@ -60,7 +62,8 @@ export interface SyncTicket {
 
 interface Pending {
   run: SyncRunRecord;
-  readonly from: RunSource | undefined;
+  /** What the engine is told about the run; a later request joining it adds its parent. */
+  context: RunContext;
   readonly finished: Promise<SyncRunRecord>;
   readonly resolve: (r: SyncRunRecord) => void;
 }
@@ -119,6 +122,7 @@ export class SyncCoordinator {
           reason: 'full synchronization requested',
         });
       }
+      if (req.parent !== undefined) this.queued.context = { ...this.queued.context, parent: req.parent };
       return { run: this.queued.run, coalesced: true, finished: this.queued.finished };
     }
     const settings = await requireSettings(this.store);
@@ -132,7 +136,10 @@ export class SyncCoordinator {
       queuedAt: this.now().toISOString(),
       upstreamUrl: settings.upstreamUrl,
     });
-    const pending = deferred(run, req.from);
+    const pending = deferred(run, {
+      ...(req.from === undefined ? {} : { from: req.from }),
+      ...(req.parent === undefined ? {} : { parent: req.parent }),
+    });
     if (this.current === undefined) this.start(pending);
     else this.queued = pending;
     return { run, coalesced: false, finished: pending.finished };
@@ -168,7 +175,7 @@ export class SyncCoordinator {
     this.idle = (async () => {
       let result: SyncRunRecord;
       try {
-        result = await this.underLease(p.run, (signal) => this.engine.execute(p.run, signal, p.from));
+        result = await this.underLease(p.run, (signal) => this.engine.execute(p.run, signal, p.context));
       } catch (err) {
         // execute() records failures itself; reaching here means the store is unusable.
         result = await this.store
@@ -238,10 +245,10 @@ export class SyncCoordinator {
   }
 }
 
-function deferred(run: SyncRunRecord, from: RunSource | undefined): Pending {
+function deferred(run: SyncRunRecord, context: RunContext): Pending {
   let resolve!: (r: SyncRunRecord) => void;
   const finished = new Promise<SyncRunRecord>((r) => {
     resolve = r;
   });
-  return { run, from, finished, resolve };
+  return { run, context, finished, resolve };
 }

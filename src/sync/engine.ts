@@ -58,6 +58,18 @@ export interface RunSource {
   readonly reason: string;
 }
 
+/** The parent site whose notification asked for a run, and its catalog version then. */
+export interface ParentRequest {
+  readonly siteCode: string;
+  readonly catalogVersion?: number;
+}
+
+/** Where a run comes from, when not simply the site's upstream on its own account. */
+export interface RunContext {
+  readonly from?: RunSource;
+  readonly parent?: ParentRequest;
+}
+
 const RETRY_MINUTES = 60;
 
 /** What a successful run did: counts per phase, and how many expired updates it brought back. */
@@ -107,9 +119,13 @@ export class SyncEngine {
     return planSync({ requestedFull, settings, state, previousUpstream, now: this.now() });
   }
 
-  /** Runs the queued run `run` to completion (from `from` instead of the upstream) and returns the finished record. */
-  async execute(run: SyncRunRecord, signal: AbortSignal, from?: RunSource): Promise<SyncRunRecord> {
+  /**
+   * Runs the queued run `run` to completion and returns the finished record: from `context.from`
+   * instead of the upstream when given, and naming `context.parent` in the log when a parent asked.
+   */
+  async execute(run: SyncRunRecord, signal: AbortSignal, context: RunContext = {}): Promise<SyncRunRecord> {
     const { store, log } = this.opts;
+    const { from, parent } = context;
     const settings = await this.settings();
     let plan: SyncPlan =
       from === undefined
@@ -144,7 +160,7 @@ export class SyncEngine {
         await store.updateRun(run.id, { kind: 'full', reason: reset });
         outcome = await this.syncFrom(settings, plan, run.id, signal, undefined);
       }
-      record = await this.succeed(run.id, settings, plan, outcome, startedAt);
+      record = await this.succeed(run.id, settings, plan, outcome, startedAt, parent);
     } catch (err) {
       record = await this.fail(run.id, settings, err, startedAt, signal);
     }
@@ -322,6 +338,7 @@ export class SyncEngine {
     plan: SyncPlan,
     outcome: SyncOutcome,
     startedAt: Date,
+    parent: ParentRequest | undefined,
   ): Promise<SyncRunRecord> {
     const { store, log } = this.opts;
     const now = this.now();
@@ -350,6 +367,10 @@ export class SyncEngine {
       this.emit({ kind: 'alert', state: 'canceled', message: `Sync succeeded on site ${settings.siteCode}` });
     }
     log.write('info', `Updated ${changed} items in SMS database, new update source content version is ${version}`);
+    if (parent !== undefined) {
+      const theirs = parent.catalogVersion === undefined ? '' : `, version ${parent.catalogVersion}`;
+      log.write('info', `Successfully synced site with parent ${parent.siteCode}${theirs}`);
+    }
     log.write('info', `Sync time: ${formatSyncTime(now.getTime() - startedAt.getTime())}`);
     return store.updateRun(runId, {
       state: 'succeeded',

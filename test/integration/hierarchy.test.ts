@@ -89,6 +89,7 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     assert.deepEqual(await latestKeys(child.site.store), await latestKeys(parent.site.store));
     assert.deepEqual(await latestKeys(child.site.store), await offeredUnder(upstream.site.store));
     assert.ok(child.log.lines.some((l) => l.message === 'Performing sync on parent request'));
+    assert.ok(child.log.lines.some((l) => l.message === 'Successfully synced site with parent CS1, version 1'));
   });
 
   it('what came of each notification is logged and recorded at the parent', async () => {
