@@ -5,8 +5,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { openSite } from '../app.ts';
-import { SupsyncError } from '../shared/errors.ts';
-import { requireSettings } from '../store/site-store.ts';
 import { checkExportPackage, exportPackageSource, writeExportPackage } from '../sync/export-package.ts';
 import { action, type CommandContext } from './command-kit.ts';
 import { printJson } from './output.ts';
@@ -57,14 +55,7 @@ export function registerPackageCommands(program: Command, ctx: CommandContext): 
     .option('--log-dir <dir>', 'folder for wsyncmgr.log (default: logs/ beside the database)')
     .action(
       action(ctx, async (o: { db: string; in: string; json?: boolean; logDir?: string }) => {
-        return runOnSite(ctx, o, async (site) => {
-          const settings = await requireSettings(site.store);
-          if (settings.upstreamUrl !== 'none') {
-            throw new SupsyncError(
-              'CONFIG_INVALID',
-              `only a disconnected site imports export packages; this site syncs from ${settings.upstreamUrl} (supsync config set upstream none)`,
-            );
-          }
+        return runOnSite(ctx, o, async () => {
           // Checked whole before the run starts: a damaged package records no run and writes nothing.
           const pkg = await checkExportPackage(resolve(o.in));
           const { header } = pkg;

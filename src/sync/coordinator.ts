@@ -106,7 +106,9 @@ export class SyncCoordinator {
 
   /**
    * Requests a sync; returns at once with the run that will serve it.
-   * @throws SupsyncError `STORE_NOT_INITIALIZED` when the database holds no site (no run is recorded).
+   * @throws SupsyncError `STORE_NOT_INITIALIZED` when the database holds no site; for an import,
+   *   `SYNC_IN_PROGRESS` while a sync runs or waits and `CONFIG_INVALID` on a site with an upstream
+   *   (no run is recorded).
    */
   async request(req: SyncRequest): Promise<SyncTicket> {
     if (req.from !== undefined && (this.current !== undefined || this.queued !== undefined)) {
@@ -126,6 +128,14 @@ export class SyncCoordinator {
       return { run: this.queued.run, coalesced: true, finished: this.queued.finished };
     }
     const settings = await requireSettings(this.store);
+    // A site's sync state belongs to its upstream: an import into a connected site would overwrite
+    // the anchors of its next delta.
+    if (req.from !== undefined && settings.upstreamUrl !== 'none') {
+      throw new SupsyncError(
+        'CONFIG_INVALID',
+        `only a disconnected site imports export packages; this site syncs from ${settings.upstreamUrl} (supsync config set upstream none)`,
+      );
+    }
     const full = req.full || req.from !== undefined;
     const run = await this.store.createRun({
       kind: full ? 'full' : 'delta',

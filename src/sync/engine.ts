@@ -177,14 +177,7 @@ export class SyncEngine {
   ) {
     const { store, log } = this.opts;
     log.write('info', `${plan.kind === 'full' ? 'Full' : 'Delta'} sync: ${plan.reasons.join('; ')}`);
-    // A site's sync state belongs to its upstream: an import into a connected site would overwrite
-    // the anchors of its next delta.
-    if (from !== undefined && settings.upstreamUrl !== 'none') {
-      throw new SupsyncError(
-        'CONFIG_INVALID',
-        `only a disconnected site imports export packages; this site syncs from ${settings.upstreamUrl} (set upstream none first)`,
-      );
-    }
+    // (The coordinator refuses an import on a site with an upstream before recording a run.)
     if (from === undefined && settings.upstreamUrl === 'none') {
       throw new SupsyncError(
         'CONFIG_INVALID',

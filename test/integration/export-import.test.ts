@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { contentHash, revisionKey } from '../../src/catalog/model.ts';
 import { churnStore } from '../../src/catalog-gen/index.ts';
+import { isSupsyncError } from '../../src/shared/errors.ts';
 import type { SiteStore } from '../../src/store/site-store.ts';
 import {
   type CheckedPackage,
@@ -164,10 +165,13 @@ describe('export packages for disconnected sites', () => {
 
   it('a connected site refuses an import: its sync state belongs to its upstream', async () => {
     const pkg = await checkExportPackage(packagePath);
-    const run = await importChecked(connected.site, pkg, 'import into a connected site');
-    assert.equal(run.state, 'failed');
-    assert.equal(run.errorCode, 'CONFIG_INVALID');
-    assert.match(run.errorMessage ?? '', /only a disconnected site imports/);
+    const runsBefore = (await connected.site.store.listRuns(50)).length;
+    await assert.rejects(importChecked(connected.site, pkg, 'import into a connected site'), (err: unknown) => {
+      assert.ok(isSupsyncError(err, 'CONFIG_INVALID'), String(err));
+      assert.match(err.message, /only a disconnected site imports/);
+      return true;
+    });
+    assert.equal((await connected.site.store.listRuns(50)).length, runsBefore, 'no run is recorded');
     const next = await syncOnce(connected.site);
     assert.equal(next.state, 'succeeded', next.errorMessage);
     assert.equal(next.kind, 'delta', 'the anchors of the next delta are untouched');
