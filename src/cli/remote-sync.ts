@@ -23,7 +23,8 @@ function toSyncEvent(event: string, data: unknown): SyncEvent | undefined {
   const d = data as Record<string, unknown>;
   if (event === 'started' || event === 'phase') return data as SyncEvent;
   if (event === 'progress') return { kind: 'progress', ...d } as SyncEvent;
-  if (event === 'finished') return { kind: 'finished', run: data as SyncRunRecord };
+  // The stream's `finished` carries the run only; what reads these events here needs no more.
+  if (event === 'finished') return { kind: 'finished', run: data as SyncRunRecord, catalogChanged: false };
   return undefined;
 }
 

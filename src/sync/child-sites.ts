@@ -64,16 +64,6 @@ function refusal(answer: ChildAnswer): string {
   return `HTTP ${answer.status}${detail}`;
 }
 
-/**
- * Whether a run changed the catalog. A sync that changed nothing has nothing for the children,
- * and notifying only on change ends the notifications of sites configured in a loop.
- */
-function catalogChanged(run: SyncRunRecord): boolean {
-  return [run.categories, run.updates].some(
-    (c) => c !== undefined && c.downloaded + c.repaired + c.expired + c.removed > 0,
-  );
-}
-
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export interface ChildNotifierOptions {
@@ -83,16 +73,19 @@ export interface ChildNotifierOptions {
   readonly timeoutMs?: number;
 }
 
-/** Notifies the child sites after each successful sync. */
+/** Notifies the child sites after each successful sync that changed the catalog. */
 export class ChildNotifier {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly opts: ChildNotifierOptions) {}
 
-  /** Takes every engine event; a successful run notifies the children. */
+  /**
+   * Takes every engine event; a successful run notifies the children. One that changed nothing
+   * does not: the children have nothing new, and sites named in a loop stop notifying each other.
+   */
   onEvent(event: SyncEvent): void {
     if (event.kind !== 'finished' || event.run.state !== 'succeeded') return;
-    const p = this.notifyAll(event.run)
+    const p = this.notifyAll(event.run, event.catalogChanged)
       .catch((err) => this.opts.log.write('warning', `Sending sync notifications failed: ${messageOf(err)}`))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
@@ -103,10 +96,10 @@ export class ChildNotifier {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private async notifyAll(run: SyncRunRecord): Promise<void> {
+  private async notifyAll(run: SyncRunRecord, catalogChanged: boolean): Promise<void> {
     const [children, settings] = await Promise.all([this.opts.store.listChildSites(), this.opts.store.getSettings()]);
     if (children.length === 0 || settings === undefined) return;
-    if (!catalogChanged(run)) {
+    if (!catalogChanged) {
       this.opts.log.write('info', 'No catalog changes in this sync; child sites are not notified');
       return;
     }

@@ -36,7 +36,12 @@ export type SyncEvent =
       readonly total: number;
       readonly etaSeconds: number | null;
     }
-  | { readonly kind: 'finished'; readonly run: SyncRunRecord }
+  | {
+      readonly kind: 'finished';
+      readonly run: SyncRunRecord;
+      /** Whether the run changed the catalog (and so bumped SyncCatalogVersion). */
+      readonly catalogChanged: boolean;
+    }
   | { readonly kind: 'alert'; readonly state: 'raised' | 'canceled'; readonly message: string };
 
 export interface SyncEngineOptions {
@@ -132,6 +137,7 @@ export class SyncEngine {
         ? await this.plan(run.kind === 'full')
         : { kind: 'full', reason: from.reason, reasons: [from.reason] };
     const startedAt = this.now();
+    let catalogChanged = false;
     let record = await store.updateRun(run.id, {
       state: 'running',
       kind: plan.kind,
@@ -160,11 +166,11 @@ export class SyncEngine {
         await store.updateRun(run.id, { kind: 'full', reason: reset });
         outcome = await this.syncFrom(settings, plan, run.id, signal, undefined);
       }
-      record = await this.succeed(run.id, settings, plan, outcome, startedAt, parent);
+      ({ record, catalogChanged } = await this.succeed(run.id, settings, plan, outcome, startedAt, parent));
     } catch (err) {
       record = await this.fail(run.id, settings, err, startedAt, signal);
     }
-    this.emit({ kind: 'finished', run: record });
+    this.emit({ kind: 'finished', run: record, catalogChanged });
     return record;
   }
 
@@ -332,7 +338,7 @@ export class SyncEngine {
     outcome: SyncOutcome,
     startedAt: Date,
     parent: ParentRequest | undefined,
-  ): Promise<SyncRunRecord> {
+  ): Promise<{ record: SyncRunRecord; catalogChanged: boolean }> {
     const { store, log } = this.opts;
     const now = this.now();
     const changed = [outcome.categories, outcome.updates].reduce(
@@ -365,13 +371,14 @@ export class SyncEngine {
       log.write('info', `Successfully synced site with parent ${parent.siteCode}${theirs}`);
     }
     log.write('info', `Sync time: ${formatSyncTime(now.getTime() - startedAt.getTime())}`);
-    return store.updateRun(runId, {
+    const record = await store.updateRun(runId, {
       state: 'succeeded',
       finishedAt: now.toISOString(),
       categories: outcome.categories,
       updates: outcome.updates,
       catalogVersion: version,
     });
+    return { record, catalogChanged: changed > 0 };
   }
 
   private async fail(runId: number, settings: SupSettings, err: unknown, startedAt: Date, signal: AbortSignal) {
