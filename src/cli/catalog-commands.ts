@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { openStore } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { action, type CommandContext, intOption } from './command-kit.ts';
-import { printJson } from './output.ts';
+import { printJson, tenthsPrinter } from './output.ts';
 
 export function registerCatalogCommands(program: Command, ctx: CommandContext): void {
   const catalog = program.command('catalog').description('A generated Microsoft Update stand-in catalog');
@@ -26,15 +26,11 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
         const store = openStore(o.db);
         try {
           const started = Date.now();
-          let lastPct = -1;
           const { generateIntoStore } = await import('../catalog-gen/index.ts');
-          const report = await generateIntoStore(store, { updates, seed: o.seed, now }, (done, total) => {
-            const pct = Math.floor((done * 10) / Math.max(1, total)) * 10;
-            if (!o.json && pct !== lastPct) {
-              lastPct = pct;
-              ctx.io.out(`generated ${done} of ${total} (${pct}%)\n`);
-            }
-          });
+          const progress = o.json
+            ? undefined
+            : tenthsPrinter(ctx.io, (done, total, pct) => `generated ${done} of ${total} (${pct}%)\n`);
+          const report = await generateIntoStore(store, { updates, seed: o.seed, now }, progress);
           const result = { ...report, seconds: (Date.now() - started) / 1000 };
           if (o.json) printJson(ctx.io, result);
           else

@@ -36,6 +36,24 @@ export const processIo: Io = {
   isTty: process.stdout.isTTY === true,
 };
 
+/**
+ * A progress callback for line output: prints `line(done, total, pct)` each time another tenth of
+ * the work is done (`pct` is the exact percentage).
+ */
+export function tenthsPrinter(
+  io: Io,
+  line: (done: number, total: number, pct: number) => string,
+): (done: number, total: number) => void {
+  let lastTenth = -1;
+  return (done, total) => {
+    const pct = total === 0 ? 100 : Math.floor((done * 100) / total);
+    const tenth = Math.floor(pct / 10);
+    if (tenth === lastTenth) return;
+    lastTenth = tenth;
+    io.out(line(done, total, pct));
+  };
+}
+
 export function printJson(io: Io, value: unknown): void {
   io.out(`${JSON.stringify(value, null, 2)}\n`);
 }

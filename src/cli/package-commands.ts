@@ -4,10 +4,10 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openSite } from '../app.ts';
+import { openStore } from '../app.ts';
 import { checkExportPackage, exportPackageSource, writeExportPackage } from '../sync/export-package.ts';
 import { action, type CommandContext } from './command-kit.ts';
-import { printJson } from './output.ts';
+import { printJson, tenthsPrinter } from './output.ts';
 import { runOnSite } from './sync-commands.ts';
 
 export function registerPackageCommands(program: Command, ctx: CommandContext): void {
@@ -19,16 +19,17 @@ export function registerPackageCommands(program: Command, ctx: CommandContext): 
     .option('--json', 'print a machine-readable summary')
     .action(
       action(ctx, async (o: { db: string; out: string; json?: boolean }) => {
-        const site = openSite({ db: o.db, mustExist: true });
+        const store = openStore(o.db, { mustExist: true });
         try {
-          let lastTenth = -1;
-          const summary = await writeExportPackage(site.store, resolve(o.out), {
-            onProgress: (done, total) => {
-              const tenth = total === 0 ? 10 : Math.floor((done * 10) / total);
-              if (o.json || tenth === lastTenth) return;
-              lastTenth = tenth;
-              ctx.io.out(`export: ${done} of ${total} revisions (${tenth * 10}%)\n`);
-            },
+          const summary = await writeExportPackage(store, resolve(o.out), {
+            ...(o.json
+              ? {}
+              : {
+                  onProgress: tenthsPrinter(
+                    ctx.io,
+                    (done, total, pct) => `export: ${done} of ${total} revisions (${pct}%)\n`,
+                  ),
+                }),
           });
           if (summary.damaged > 0)
             ctx.io.err(
@@ -41,7 +42,7 @@ export function registerPackageCommands(program: Command, ctx: CommandContext): 
             );
           return 0;
         } finally {
-          await site.close();
+          await store.close();
         }
       }),
     );

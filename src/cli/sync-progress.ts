@@ -5,12 +5,16 @@
 import { SingleBar } from 'cli-progress';
 import type { SyncRunRecord } from '../store/site-store.ts';
 import type { SyncEvent } from '../sync/engine.ts';
-import type { Io } from './output.ts';
+import { type Io, tenthsPrinter } from './output.ts';
 
 /** A terminal progress bar per phase, or plain lines when stdout is not a terminal. */
 export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop: () => void } {
   let bar: SingleBar | undefined;
-  let lastTenth = -1;
+  // Without a terminal: a line each time another tenth of the phase is done; a new count per phase.
+  let phase = '';
+  const phaseLines = () =>
+    tenthsPrinter(io, (done, total, pct) => `${phase}: processed ${done} out of ${total} items (${pct}%)\n`);
+  let lines = phaseLines();
   const stop = () => {
     bar?.stop();
     bar = undefined;
@@ -19,7 +23,7 @@ export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop
     if (e.kind === 'started') io.out(`${e.syncKind} sync (#${e.runId}): ${e.reason}\n`);
     else if (e.kind === 'phase') {
       stop();
-      lastTenth = -1;
+      lines = phaseLines();
       if (e.phase === 'connecting') io.out('connecting to the upstream...\n');
       else if (e.phase === 'site-database') io.out('applying supersedence, expiry and cleanup...\n');
       else if (io.isTty && e.total > 0) {
@@ -33,13 +37,8 @@ export function progressPrinter(io: Io): { onEvent: (e: SyncEvent) => void; stop
         bar.setTotal(e.total);
         bar.update(e.done);
       } else {
-        // A line each time another tenth is done, with the exact percentage.
-        const pct = e.total === 0 ? 100 : Math.floor((e.done * 100) / e.total);
-        const tenth = Math.floor(pct / 10);
-        if (tenth !== lastTenth) {
-          lastTenth = tenth;
-          io.out(`${e.phase}: processed ${e.done} out of ${e.total} items (${pct}%)\n`);
-        }
+        phase = e.phase;
+        lines(e.done, e.total);
       }
     } else if (e.kind === 'finished') stop();
   };
