@@ -191,7 +191,6 @@ const apiError = {
   required: ['statusCode', 'code', 'error', 'message'],
 } as const;
 
-/** Adds the shared schemas to `app` (once, on the root instance). */
 // A child site in the hierarchy view, with its own children: the schema refers to itself.
 const childSiteStatus = {
   $id: 'ChildSiteStatus',
@@ -211,6 +210,7 @@ const childSiteStatus = {
   required: ['siteCode', 'url', 'addedAt', 'notifiedAt', 'notifyResult', 'status', 'statusError', 'children'],
 } as const;
 
+/** Adds the shared schemas to `app` (once, on the root instance). */
 export function addSharedSchemas(app: FastifyInstance): void {
   for (const s of [
     childSiteStatus,

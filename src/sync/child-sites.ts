@@ -183,7 +183,7 @@ export async function readChildStatuses(
         const body = answer.body as { site?: SupSyncStatus; children?: ChildSiteStatus[] } | undefined;
         if (answer.status === 200 && body?.site !== undefined) {
           status = body.site;
-          below = body.children ?? [];
+          below = Array.isArray(body.children) ? body.children : [];
         } else statusError = refusal(answer);
       } catch (err) {
         statusError = `unreachable: ${messageOf(err)}`;

@@ -157,9 +157,9 @@ export async function writeExportPackage(
   };
 }
 
-/** One revision listed in a checked package. */
 type Scope = Omit<UpdateScope, 'updateId'>;
 
+/** One revision listed in a checked package. */
 interface PackageEntry {
   readonly id: UpdateIdentity;
   readonly config: boolean;
@@ -184,15 +184,11 @@ function invalid(path: string, what: string, cause?: unknown): SupsyncError {
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
-interface PackageLine {
-  readonly id: UpdateIdentity;
-  readonly config: boolean;
-  readonly sha256: string;
-  readonly scope: Scope | undefined;
+interface PackageLine extends PackageEntry {
   readonly xml: string;
 }
 
-/** The revision line `text` (line `n`), or a description of what is wrong with it. */
+/** The revision line `text`, its document checked against its hash, or what is wrong with it. */
 function parseRevisionLine(text: string): PackageLine | string {
   let v: Record<string, unknown>;
   try {
@@ -212,7 +208,7 @@ function parseRevisionLine(text: string): PackageLine | string {
     if (!isStringArray(v.products) || !isStringArray(v.classifications)) return 'has no products or classifications';
     scope = { products: v.products, classifications: v.classifications };
   }
-  return { id: { updateId: id, revisionNumber: rev as number }, config, sha256, scope, xml };
+  return { id: { updateId: id, revisionNumber: rev as number }, config, scope, xml };
 }
 
 /** Reads `path` line by line through gunzip; a damaged gzip stream becomes EXPORT_PACKAGE_INVALID. */
@@ -277,8 +273,9 @@ export async function checkExportPackage(path: string): Promise<CheckedPackage> 
     }
     if (trailer !== undefined) throw invalid(path, `line ${n} follows the end marker`);
     if (text.startsWith('{"end":')) {
-      trailer = { revisions: endMarkerCount(text) ?? Number.NaN };
-      if (Number.isNaN(trailer.revisions)) throw invalid(path, `line ${n} is a malformed end marker`);
+      const revisions = endMarkerCount(text);
+      if (revisions === undefined) throw invalid(path, `line ${n} is a malformed end marker`);
+      trailer = { revisions };
       continue;
     }
     const line = parseRevisionLine(text);
