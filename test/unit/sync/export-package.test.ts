@@ -4,7 +4,7 @@
  * with EXPORT_PACKAGE_INVALID before a sync would start, naming what is wrong.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -103,6 +103,54 @@ describe('writing a package', () => {
     );
     for (const s of await store.getRevisions(wanted)) assert.equal(got.get(s.revision.identity.updateId), s.xml);
     assert.equal(got.get(missing.updateId), 'NOT_FOUND');
+  });
+});
+
+describe('a package changed after its check', () => {
+  // Stored (level 0) gzip: an edit that keeps the text's length keeps the file's size, and the
+  // modification time is set back, so only the documents' hashes can tell.
+  const stored = (text: readonly string[]) => gzipSync(text.join('\n'), { level: 0 });
+
+  it('fails the fetch when a document no longer matches its hash, even at the same size and time', async () => {
+    const path = join(dir, 'same-size.gz');
+    // A whole second, which every file system keeps exactly.
+    const when = 1_700_000_000;
+    writeFileSync(path, stored(lines));
+    utimesSync(path, when, when);
+    const pkg = await checkExportPackage(path);
+    const victim = pkg.entries.find((e) => !e.config);
+    assert.ok(victim);
+    const edited = lines.map((l) =>
+      l.includes(victim.id.updateId) ? l.replace('UpdateIdentity', 'UpdateIdentitX') : l,
+    );
+    assert.notDeepEqual(edited, lines);
+    writeFileSync(path, stored(edited));
+    utimesSync(path, when, when);
+    assert.equal(statSync(path).size, pkg.size);
+    assert.equal(statSync(path).mtimeMs, pkg.mtimeMs);
+    const session = await exportPackageSource(pkg).open(new AbortController().signal);
+    await assert.rejects(
+      session.fetch([victim.id], async () => {}, new AbortController().signal),
+      (err: unknown) =>
+        isSupsyncError(err, 'EXPORT_PACKAGE_INVALID') && /changed after it was checked/.test(err.message),
+    );
+  });
+
+  it('fails the fetch at once when its size or time changed', async () => {
+    const path = join(dir, 'grown.gz');
+    writeFileSync(path, stored(lines));
+    const pkg = await checkExportPackage(path);
+    writeFileSync(path, stored([...lines, '']));
+    const session = await exportPackageSource(pkg).open(new AbortController().signal);
+    await assert.rejects(
+      session.fetch(
+        [pkg.entries[0]?.id ?? { updateId: '', revisionNumber: 0 }],
+        async () => {},
+        new AbortController().signal,
+      ),
+      (err: unknown) =>
+        isSupsyncError(err, 'EXPORT_PACKAGE_INVALID') && /changed on disk after it was checked/.test(err.message),
+    );
   });
 });
 
