@@ -2,10 +2,11 @@
  * Reads of the revision store: integrity checks, the original documents, latest identities, and the
  * revision lists served to downstream servers (GetRevisionIdList semantics).
  */
-import type { StoredRevision, UpdateIdentity, UpdateRevision } from '../../catalog/model.ts';
+import type { StoredRevision, UpdateIdentity } from '../../catalog/model.ts';
 import { contentHash, revisionKey } from '../../catalog/model.ts';
+import { factsWellFormed } from '../catalog-facts.ts';
+import { downstreamList, parseRevision, type SupersedenceRow, toSupersedenceEdge } from '../query-shapes.ts';
 import type { RevisionCheck, RevisionListQuery, SupersedenceEdge, UpdateScope } from '../site-store.ts';
-import { factsWellFormed } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
 /** Ids per statement: keeps each JSON parameter and result set small however long the list. */
@@ -189,13 +190,7 @@ export class CatalogQueries {
   }
 
   listSupersedenceEdges(): SupersedenceEdge[] {
-    type Row = { supersededId: string; supersedingId: string; supersedingCreated: string; feature: number };
-    return (this.#s.supersedenceEdges.all() as Row[]).map((r) => ({
-      supersededId: r.supersededId,
-      supersedingId: r.supersedingId,
-      supersedingCreated: r.supersedingCreated,
-      supersededIsFeature: r.feature === 1,
-    }));
+    return (this.#s.supersedenceEdges.all() as SupersedenceRow[]).map(toSupersedenceEdge);
   }
 
   currentSeq(): number {
@@ -205,29 +200,16 @@ export class CatalogQueries {
   listRevisionsForDownstream(query: RevisionListQuery): { ids: UpdateIdentity[]; seq: number } {
     // Read the counter first: revisions written after it are served again next time, never lost.
     const seq = this.currentSeq();
-    const since = query.sinceSeq ?? -1;
-    if (query.config) return { ids: this.#s.config.all(since) as UpdateIdentity[], seq };
-    const products = query.products ?? [];
-    const classifications = query.classifications ?? [];
-    if (products.length === 0 && classifications.length === 0) {
-      return { ids: this.#s.allSoftware.all(since) as UpdateIdentity[], seq };
-    }
-    // A real WSUS answers a filter with only products (or only classifications) with nothing.
-    if (products.length === 0 || classifications.length === 0) return { ids: [], seq };
-    const json = (list: readonly { id: string; delta: boolean }[]) =>
-      JSON.stringify(list.map((x) => ({ id: x.id, delta: x.delta ? 1 : 0 })));
-    const allDelta = query.sinceSeq !== undefined && [...products, ...classifications].every((x) => x.delta);
-    const statement = allDelta ? this.#s.filteredSince : this.#s.filtered;
-    const ids = statement.all(json(products), json(classifications), since) as UpdateIdentity[];
+    const list = downstreamList(query);
+    if (list.kind === 'config') return { ids: this.#s.config.all(list.since) as UpdateIdentity[], seq };
+    if (list.kind === 'all') return { ids: this.#s.allSoftware.all(list.since) as UpdateIdentity[], seq };
+    if (list.kind === 'none') return { ids: [], seq };
+    const statement = list.allDelta ? this.#s.filteredSince : this.#s.filtered;
+    const ids = statement.all(
+      JSON.stringify(list.products),
+      JSON.stringify(list.classifications),
+      list.since,
+    ) as UpdateIdentity[];
     return { ids, seq };
-  }
-}
-
-function parseRevision(parsed: unknown): UpdateRevision | undefined {
-  if (typeof parsed !== 'string') return undefined;
-  try {
-    return JSON.parse(parsed) as UpdateRevision;
-  } catch {
-    return undefined;
   }
 }

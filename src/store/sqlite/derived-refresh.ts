@@ -18,6 +18,7 @@
  * The change sequence served downstream (`published`) moves only in `finish()`, so an anchor handed
  * to a downstream server never covers revisions whose memberships are not written yet.
  */
+import { MAX_BUNDLE_DEPTH } from '../catalog-facts.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
 const TEMP_DDL = `
@@ -34,47 +35,10 @@ const CLEAR = ['t_facts', 't_written', 't_cat_changed', 't_direct', 't_sup_dirty
   .map((t) => `DELETE FROM ${t};`)
   .join('\n');
 
-/**
- * KB article ids are kept as bare numbers (`2267602`), whether written as `KB2267602` or not. The
- * stored rows are normalized in SQL (`normalizedKb`), a query's KB here; the two must agree. They
- * trim different white space (SQL the ASCII kinds, JS every kind), which the parser has already
- * trimmed from the document's ids.
- */
-export function normalizeKb(kb: string): string {
-  return kb.trim().replace(/^kb/i, '');
-}
-
+// KB ids normalized in SQL as `normalizeKb` (../catalog-facts.ts) does in JS; the two must agree.
 function normalizedKb(value: string): string {
   const trimmed = `trim(${value}, ' ' || char(9, 10, 13))`;
   return `CASE WHEN lower(substr(${trimmed}, 1, 2)) = 'kb' THEN substr(${trimmed}, 3) ELSE ${trimmed} END`;
-}
-
-const isText = (v: unknown) => typeof v === 'string';
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const arrayOf = (v: unknown, each: (x: unknown) => boolean) => Array.isArray(v) && v.every(each);
-
-/**
- * Whether stored facts (the text of `revisions.parsed`) hold every relation the refresh reads, in
- * the shape it takes them (the `type` tests of the statements below): a full sync's verify
- * downloads again a revision whose facts the refresh would take only in part. Checked here rather
- * than in SQL, where each test parses the JSON again: verifying 20,000 revisions took 0.58 s so,
- * 0.72 s in SQL, and 0.43 s when only the JSON's validity was checked.
- */
-export function factsWellFormed(parsed: unknown): boolean {
-  if (typeof parsed !== 'string') return false;
-  let f: unknown;
-  try {
-    f = JSON.parse(parsed);
-  } catch {
-    return false;
-  }
-  return (
-    isObject(f) &&
-    arrayOf(f.kbArticleIds, isText) &&
-    arrayOf(f.supersededUpdateIds, isText) &&
-    arrayOf(f.prerequisites, (c) => isObject(c) && arrayOf(c.updateIds, isText)) &&
-    arrayOf(f.bundledUpdates, (m) => isObject(m) && isText(m.updateId) && Number.isInteger(m.revisionNumber))
-  );
 }
 
 /**
@@ -84,9 +48,6 @@ export function factsWellFormed(parsed: unknown): boolean {
  * the whole JSON). Bounded, because the temp table lives in memory: ~0.5 KB per update.
  */
 const FACTS_CHUNK = 5000;
-
-/** Nesting of bundles seen in the wild is 2–3 levels; the bound only guards against cycles in bad data. */
-const MAX_BUNDLE_DEPTH = 16;
 
 // Every statement starts from a small temp table and reaches the big tables by index. The temp
 // tables have no statistics, so the planner would happily scan update_scope instead: CROSS JOIN

@@ -4,6 +4,7 @@
  * database as it was. A database migrated by a newer supsync is refused before anything is written.
  */
 import { SupsyncError } from '../../shared/errors.ts';
+import { refuseNewerSchema } from '../schema-guard.ts';
 import { SCHEMA_V1 } from './schema-v1.ts';
 import type { SqliteDb } from './sqlite-driver.ts';
 
@@ -118,16 +119,6 @@ function assertWellOrdered(migrations: readonly Migration[]): void {
   });
 }
 
-function refuseNewer(found: number, known: number): void {
-  if (found > known) {
-    throw new SupsyncError(
-      'STORE_SCHEMA_NEWER',
-      `database schema version ${found} is newer than this supsync (${known}); upgrade supsync`,
-      { details: { found, known } },
-    );
-  }
-}
-
 /**
  * Brings the database to the latest version in `migrations`. Returns the versions applied (empty
  * when already current). Throws STORE_SCHEMA_NEWER, without writing, for a database that is ahead.
@@ -137,11 +128,11 @@ export function migrate(db: SqliteDb, migrations: readonly Migration[], appliedA
   const known = migrations.length;
   // Checked before the write lock too, so a newer database is refused even when another process
   // holds a long write transaction.
-  refuseNewer(readSchemaVersion(db), known);
+  refuseNewerSchema(readSchemaVersion(db), known);
   const run = db.transaction(() => {
     db.exec(LEDGER_DDL);
     const current = readSchemaVersion(db);
-    refuseNewer(current, known);
+    refuseNewerSchema(current, known);
     const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
     const applied: number[] = [];
     for (const m of migrations.slice(current)) {
@@ -160,7 +151,7 @@ export function migrate(db: SqliteDb, migrations: readonly Migration[], appliedA
  */
 export function assertCurrentSchema(db: SqliteDb, migrations: readonly Migration[]): void {
   const found = readSchemaVersion(db);
-  refuseNewer(found, migrations.length);
+  refuseNewerSchema(found, migrations.length);
   if (found < migrations.length) {
     throw new SupsyncError(
       'STORE_IO',

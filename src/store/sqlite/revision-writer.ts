@@ -4,35 +4,11 @@
  * (KBs, prerequisites, bundle members, supersedence) from the stored facts. Statements are prepared
  * once and reused across batches; the only per-row reads are primary-key lookups.
  */
-import type { CategoryType, LocalizedProperties, StoredRevision, UpdateRevision } from '../../catalog/model.ts';
-import { contentHash, isGuid, revisionKey } from '../../catalog/model.ts';
-import { SupsyncError } from '../../shared/errors.ts';
+import type { StoredRevision, UpdateRevision } from '../../catalog/model.ts';
+import { contentHash } from '../../catalog/model.ts';
+import { assertStorable, type CategoryKind, categoryKindOf, updateSummaryRow } from '../catalog-facts.ts';
 import type { DerivedRefresher } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
-
-export type CategoryKind = 'product' | 'classification' | 'company' | 'family' | 'other';
-
-const KIND_BY_TYPE: Readonly<Record<CategoryType, CategoryKind>> = {
-  Product: 'product',
-  UpdateClassification: 'classification',
-  Company: 'company',
-  ProductFamily: 'family',
-};
-
-/** What a category is, for membership; undefined for anything that is not a category. */
-export function categoryKindOf(rev: UpdateRevision): CategoryKind | undefined {
-  if (rev.updateType !== 'Category') return undefined;
-  return rev.categoryType === undefined ? 'other' : (KIND_BY_TYPE[rev.categoryType] ?? 'other');
-}
-
-/**
- * The localized block the summary shows: English, else the default language, else the first. The
- * same preference as `pickTitle`, but the description must come from the same block as the title.
- */
-function summaryText(rev: UpdateRevision): LocalizedProperties | undefined {
-  const by = (lang: string | undefined) => rev.localized.find((l) => l.language === lang);
-  return by('en') ?? by(rev.defaultLanguage) ?? rev.localized[0];
-}
 
 const SQL = {
   selectUpdate: 'SELECT latest_revision, date_posted, category_kind FROM updates WHERE update_id = ?',
@@ -70,21 +46,6 @@ interface ExistingUpdate {
   readonly latest_revision: number;
   readonly date_posted: string;
   readonly category_kind: CategoryKind | null;
-}
-
-function assertStorable(stored: StoredRevision): void {
-  const id = stored.revision?.identity;
-  if (
-    id === undefined ||
-    typeof id.updateId !== 'string' ||
-    !isGuid(id.updateId) ||
-    !Number.isInteger(id.revisionNumber)
-  ) {
-    throw new SupsyncError('INPUT_INVALID', `revision has no valid identity: ${JSON.stringify(id)}`);
-  }
-  if (typeof stored.xml !== 'string' || stored.xml.length === 0) {
-    throw new SupsyncError('INPUT_INVALID', `revision ${revisionKey(id)} has no XML document`);
-  }
 }
 
 /** Writes revision batches; `write` must run inside a write transaction. */
@@ -139,32 +100,6 @@ export class RevisionWriter {
   }
 
   #upsertUpdate(rev: UpdateRevision, now: string): void {
-    const text = summaryText(rev);
-    const title = text?.title ?? '';
-    const expiredUpstream = rev.publicationState === 'Expired';
-    const parentClause = rev.updateType === 'Category' ? rev.prerequisites.find((c) => c.isCategory) : undefined;
-    this.#s.upsertUpdate.run({
-      id: rev.identity.updateId,
-      rev: rev.identity.revisionNumber,
-      type: rev.updateType,
-      software: rev.updateType === 'Software' || rev.updateType === 'Driver' ? 1 : 0,
-      categoryType: rev.categoryType ?? null,
-      kind: categoryKindOf(rev) ?? null,
-      parent: parentClause?.updateIds[0] ?? null,
-      title,
-      titleLc: title.toLowerCase(),
-      description: text?.description ?? null,
-      kb: JSON.stringify(rev.kbArticleIds),
-      bulletins: JSON.stringify(rev.securityBulletinIds),
-      severity: rev.msrcSeverity ?? null,
-      posted: rev.creationDate,
-      revised: rev.creationDate,
-      state: rev.publicationState,
-      bundle: rev.bundledUpdates.length > 0 ? 1 : 0,
-      feature: rev.isFeatureUpdate ? 1 : 0,
-      expired: expiredUpstream ? 1 : 0,
-      expiredAt: expiredUpstream ? now : null,
-      expireReason: expiredUpstream ? 'upstream' : null,
-    });
+    this.#s.upsertUpdate.run(updateSummaryRow(rev, now));
   }
 }

@@ -2,8 +2,26 @@
  * The site row (settings, catalog version), API tokens (hashes only — the store never sees a
  * plaintext token), the audit trail and alerts.
  */
-import { SupsyncError } from '../../shared/errors.ts';
 import type { SupSettings } from '../../site/settings.ts';
+import {
+  ALERT_FIELDS,
+  AUDIT_FIELDS,
+  alertFromRow,
+  alreadyInitialized,
+  auditDetailsColumn,
+  auditFromRow,
+  CHILD_FIELDS,
+  checkpointColumn,
+  checkpointFromColumn,
+  childFromRow,
+  notInitialized,
+  rowLimit,
+  settingsColumn,
+  settingsFromColumn,
+  TOKEN_FIELDS,
+  tokenFromRow,
+} from '../record-columns.ts';
+import { columnList } from '../row-mapping.ts';
 import type {
   AlertRecord,
   ApiTokenRecord,
@@ -12,43 +30,7 @@ import type {
   ExpiryCheckpoint,
   TokenRole,
 } from '../site-store.ts';
-import { columnList, type FieldSpec, fromRow } from './row-mapping.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
-
-const TOKEN_FIELDS: readonly FieldSpec[] = [
-  { key: 'id', column: 'id' },
-  { key: 'name', column: 'name' },
-  { key: 'role', column: 'role' },
-  { key: 'createdAt', column: 'created_at' },
-  { key: 'lastUsedAt', column: 'last_used_at' },
-];
-
-const AUDIT_FIELDS: readonly FieldSpec[] = [
-  { key: 'id', column: 'id' },
-  { key: 'time', column: 'time' },
-  { key: 'actor', column: 'actor' },
-  { key: 'action', column: 'action' },
-  { key: 'details', column: 'details', json: true },
-];
-
-const ALERT_FIELDS: readonly FieldSpec[] = [
-  { key: 'id', column: 'id' },
-  { key: 'kind', column: 'kind' },
-  { key: 'state', column: 'state' },
-  { key: 'raisedAt', column: 'raised_at' },
-  { key: 'canceledAt', column: 'canceled_at' },
-  { key: 'message', column: 'message' },
-  { key: 'runId', column: 'run_id' },
-];
-
-const CHILD_FIELDS: readonly FieldSpec[] = [
-  { key: 'siteCode', column: 'site_code' },
-  { key: 'url', column: 'url' },
-  { key: 'token', column: 'token' },
-  { key: 'addedAt', column: 'added_at' },
-  { key: 'notifiedAt', column: 'notified_at' },
-  { key: 'notifyResult', column: 'notify_result' },
-];
 
 const SQL = {
   getSettings: 'SELECT settings FROM site WHERE id = 1',
@@ -90,17 +72,15 @@ export class SiteRecords {
 
   getSettings(): SupSettings | undefined {
     const row = this.#s.getSettings.get() as { settings: string } | undefined;
-    return row === undefined ? undefined : (JSON.parse(row.settings) as SupSettings);
+    return row === undefined ? undefined : settingsFromColumn(row.settings);
   }
 
   initSite(settings: SupSettings, createdAt: string): void {
-    if (this.#s.insertSite.run(JSON.stringify(settings), createdAt).changes === 0) {
-      throw new SupsyncError('STORE_ALREADY_INITIALIZED', 'the database already holds a site');
-    }
+    if (this.#s.insertSite.run(settingsColumn(settings), createdAt).changes === 0) throw alreadyInitialized();
   }
 
   saveSettings(settings: SupSettings): void {
-    if (this.#s.saveSettings.run(JSON.stringify(settings)).changes === 0) throw notInitialized();
+    if (this.#s.saveSettings.run(settingsColumn(settings)).changes === 0) throw notInitialized();
   }
 
   /** 0 while the database holds no site. */
@@ -113,41 +93,27 @@ export class SiteRecords {
     if (this.#s.setCatalogVersion.run(version).changes === 0) throw notInitialized();
   }
 
-  /** An unreadable checkpoint counts as none: the rules then simply run again. */
   getExpiryCheckpoint(): ExpiryCheckpoint | undefined {
     const row = this.#s.getExpiryCheckpoint.get() as { c: string | null } | undefined;
-    if (row?.c == null) return undefined;
-    try {
-      const c = JSON.parse(row.c) as Partial<ExpiryCheckpoint>;
-      const valid =
-        typeof c.seq === 'number' &&
-        typeof c.rules === 'string' &&
-        (c.nextDueAt === null || typeof c.nextDueAt === 'string');
-      return valid ? (c as ExpiryCheckpoint) : undefined;
-    } catch {
-      return undefined;
-    }
+    return checkpointFromColumn(row?.c);
   }
 
   saveExpiryCheckpoint(checkpoint: ExpiryCheckpoint): void {
-    const { seq, rules, nextDueAt } = checkpoint;
-    if (this.#s.setExpiryCheckpoint.run(JSON.stringify({ seq, rules, nextDueAt })).changes === 0) {
-      throw notInitialized();
-    }
+    if (this.#s.setExpiryCheckpoint.run(checkpointColumn(checkpoint)).changes === 0) throw notInitialized();
   }
 
   createToken(name: string, role: TokenRole, tokenHash: string, createdAt: string): ApiTokenRecord {
     const id = Number(this.#s.insertToken.run(name, role, tokenHash, createdAt).lastInsertRowid);
-    return fromRow(TOKEN_FIELDS, this.#s.getToken.get(id) as Row) as unknown as ApiTokenRecord;
+    return tokenFromRow(this.#s.getToken.get(id) as Row);
   }
 
   findTokenByHash(tokenHash: string): ApiTokenRecord | undefined {
     const row = this.#s.findToken.get(tokenHash) as Row | undefined;
-    return row === undefined ? undefined : (fromRow(TOKEN_FIELDS, row) as unknown as ApiTokenRecord);
+    return row === undefined ? undefined : tokenFromRow(row);
   }
 
   listTokens(): ApiTokenRecord[] {
-    return (this.#s.listTokens.all() as Row[]).map((r) => fromRow(TOKEN_FIELDS, r) as unknown as ApiTokenRecord);
+    return (this.#s.listTokens.all() as Row[]).map(tokenFromRow);
   }
 
   touchToken(id: number, at: string): void {
@@ -159,20 +125,18 @@ export class SiteRecords {
   }
 
   addAudit(record: Omit<AuditRecord, 'id'>): void {
-    this.#s.insertAudit.run(record.time, record.actor, record.action, JSON.stringify(record.details ?? null));
+    this.#s.insertAudit.run(record.time, record.actor, record.action, auditDetailsColumn(record));
   }
 
   listAudit(limit: number): AuditRecord[] {
-    const rows = this.#s.listAudit.all(Math.max(0, Math.trunc(limit))) as Row[];
-    // `details` may legitimately be JSON null; fromRow drops NULL columns only, so restore it.
-    return rows.map((r) => ({ details: null, ...fromRow(AUDIT_FIELDS, r) }) as unknown as AuditRecord);
+    return (this.#s.listAudit.all(rowLimit(limit)) as Row[]).map(auditFromRow);
   }
 
   raiseAlert(alert: Omit<AlertRecord, 'id' | 'state' | 'canceledAt'>): AlertRecord {
     const id = Number(
       this.#s.insertAlert.run(alert.kind, alert.raisedAt, alert.message, alert.runId ?? null).lastInsertRowid,
     );
-    return fromRow(ALERT_FIELDS, this.#s.getAlert.get(id) as Row) as unknown as AlertRecord;
+    return alertFromRow(this.#s.getAlert.get(id) as Row);
   }
 
   cancelAlerts(kind: AlertRecord['kind'], at: string): number {
@@ -180,9 +144,7 @@ export class SiteRecords {
   }
 
   listAlerts(activeOnly: boolean): AlertRecord[] {
-    return (this.#s.listAlerts.all(activeOnly ? 1 : 0) as Row[]).map(
-      (r) => fromRow(ALERT_FIELDS, r) as unknown as AlertRecord,
-    );
+    return (this.#s.listAlerts.all(activeOnly ? 1 : 0) as Row[]).map(alertFromRow);
   }
 
   putChildSite(child: Omit<ChildSiteRecord, 'notifiedAt' | 'notifyResult'>): void {
@@ -194,14 +156,10 @@ export class SiteRecords {
   }
 
   listChildSites(): ChildSiteRecord[] {
-    return (this.#s.listChildren.all() as Row[]).map((r) => fromRow(CHILD_FIELDS, r) as unknown as ChildSiteRecord);
+    return (this.#s.listChildren.all() as Row[]).map(childFromRow);
   }
 
   recordChildNotification(siteCode: string, at: string, result: string): void {
     this.#s.recordChild.run(at, result, siteCode);
   }
-}
-
-function notInitialized(): SupsyncError {
-  return new SupsyncError('STORE_NOT_INITIALIZED', 'the database holds no site; run supsync init first');
 }

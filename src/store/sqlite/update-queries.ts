@@ -3,33 +3,21 @@
  * and the category list. Filters read precomputed columns in index ranges that are already in page
  * order (update_facets, updates_browse), so neither the count nor the page sorts or intersects sets.
  */
-import type { CategoryType, UpdateType } from '../../catalog/model.ts';
+import {
+  type CategoryRow,
+  clampPage,
+  readsUpdateRow,
+  type StateCountRow,
+  SUMMARY_COLUMNS,
+  toCategory,
+  toStateCounts,
+  toSummary,
+  type UpdateFilters,
+  type UpdateRow,
+  updateFilters,
+} from '../query-shapes.ts';
 import type { CategorySummary, UpdateQuery, UpdateStateCounts, UpdateSummary } from '../site-store.ts';
-import { normalizeKb } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
-
-export const DEFAULT_PAGE = 50;
-export const MAX_PAGE = 1000;
-
-interface UpdateRow {
-  update_id: string;
-  latest_revision: number;
-  update_type: UpdateType;
-  title: string;
-  description: string | null;
-  kb_ids: string;
-  bulletin_ids: string;
-  severity: string | null;
-  date_posted: string;
-  date_revised: string;
-  is_bundle: number;
-  is_superseded: number;
-  is_expired: number;
-  expired_at: string | null;
-  is_deployed: number;
-  is_feature_update: number;
-  publication_state: string;
-}
 
 /** A planned query: the driving range, its conditions and its page order. */
 interface Plan {
@@ -42,24 +30,25 @@ interface Plan {
 }
 
 /**
- * Plans a query on one of two index ranges, both already in page order: the facet range of the
- * product/classification pair when either is filtered, else the browse index of `updates`. Flags
- * and the revised date are read from the range itself; the remaining filters probe the row.
+ * Plans a query on the range `updateFilters` picks (see query-shapes.ts). The facet range and the
+ * browse index are already in page order; flags and the revised date are read from the range
+ * itself, the remaining filters probe the row.
  */
 function plan(q: UpdateQuery): Plan {
-  if (q.kbArticleId !== undefined) return planByKb(q, q.kbArticleId);
-  const byFacet = q.productId !== undefined || q.classificationId !== undefined;
+  const f = updateFilters(q);
+  if (f.range.kind === 'kb') return planByKb(f, f.range.kb);
+  const byFacet = f.range.kind === 'facet';
   const t = byFacet ? 'f' : 'u';
   const c = new Conditions();
-  if (byFacet) {
-    c.add('f.product_id = @product', 'product', q.productId ?? '');
-    c.add('f.classification_id = @class', 'class', q.classificationId ?? '');
+  if (f.range.kind === 'facet') {
+    c.add('f.product_id = @product', 'product', f.range.productId);
+    c.add('f.classification_id = @class', 'class', f.range.classificationId);
   } else {
     c.add('u.is_software = @software', 'software', 1);
   }
-  c.flagsAndDates(q, t);
-  c.rowFilters(q);
-  const join = byFacet && c.rowsNeeded ? ' CROSS JOIN updates u ON u.update_id = f.update_id' : '';
+  c.flagsAndDates(f, t);
+  c.rowFilters(f);
+  const join = byFacet && readsUpdateRow(f) ? ' CROSS JOIN updates u ON u.update_id = f.update_id' : '';
   return {
     from: byFacet ? `update_facets f${join}` : 'updates u',
     where: c.sql(),
@@ -70,15 +59,15 @@ function plan(q: UpdateQuery): Plan {
 }
 
 /** A KB article names a handful of updates: start from them and sort the few that match. */
-function planByKb(q: UpdateQuery, kb: string): Plan {
+function planByKb(f: UpdateFilters, kb: string): Plan {
   const c = new Conditions();
-  c.add('k.kb = @kb AND u.is_software = 1', 'kb', normalizeKb(kb));
-  const member = (param: string) =>
-    `EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = u.update_id AND s.category_id = @${param})`;
-  if (q.productId !== undefined) c.add(member('product'), 'product', q.productId);
-  if (q.classificationId !== undefined) c.add(member('class'), 'class', q.classificationId);
-  c.flagsAndDates(q, 'u');
-  c.rowFilters(q);
+  c.add('k.kb = @kb AND u.is_software = 1', 'kb', kb);
+  f.memberOf.forEach((id, i) => {
+    const member = `EXISTS (SELECT 1 FROM update_scope s WHERE s.update_id = u.update_id AND s.category_id = @member${i})`;
+    c.add(member, `member${i}`, id);
+  });
+  c.flagsAndDates(f, 'u');
+  c.rowFilters(f);
   return {
     from: 'update_kbs k CROSS JOIN updates u ON u.update_id = k.update_id',
     where: c.sql(),
@@ -92,48 +81,31 @@ function planByKb(q: UpdateQuery, kb: string): Plan {
 class Conditions {
   readonly params: Record<string, string | number> = {};
   readonly #parts: string[] = [];
-  /** A condition reads the updates row itself (not only the driving range). */
-  rowsNeeded = false;
 
-  add(sql: string, name: string, value: string | number, onRow = false): void {
+  add(sql: string, name: string, value: string | number): void {
     this.#parts.push(sql);
     this.params[name] = value;
-    this.rowsNeeded ||= onRow;
   }
 
   /** Flags and the revised date, which both driving ranges carry as columns of table `t`. */
-  flagsAndDates(q: UpdateQuery, t: string): void {
-    if (q.isSuperseded !== undefined)
-      this.add(`${t}.is_superseded = @superseded`, 'superseded', q.isSuperseded ? 1 : 0);
-    if (q.isExpired !== undefined) this.add(`${t}.is_expired = @expired`, 'expired', q.isExpired ? 1 : 0);
-    if (q.isDeployed !== undefined) this.add(`${t}.is_deployed = @deployed`, 'deployed', q.isDeployed ? 1 : 0);
-    if (q.revisedFrom !== undefined) this.add(`${t}.date_revised >= @revisedFrom`, 'revisedFrom', q.revisedFrom);
-    if (q.revisedTo !== undefined) this.add(`${t}.date_revised <= @revisedTo`, 'revisedTo', q.revisedTo);
+  flagsAndDates(f: UpdateFilters, t: string): void {
+    for (const [column, value] of f.flags) this.add(`${t}.${column} = @${column}`, column, value);
+    if (f.revisedFrom !== undefined) this.add(`${t}.date_revised >= @revisedFrom`, 'revisedFrom', f.revisedFrom);
+    if (f.revisedTo !== undefined) this.add(`${t}.date_revised <= @revisedTo`, 'revisedTo', f.revisedTo);
   }
 
   /** Filters only the updates row has. */
-  rowFilters(q: UpdateQuery): void {
-    if (q.text !== undefined && q.text !== '')
-      this.add('instr(u.title_lc, @text) > 0', 'text', q.text.toLowerCase(), true);
-    if (q.severity !== undefined) this.add('u.severity = @severity COLLATE NOCASE', 'severity', q.severity, true);
-    if (q.postedFrom !== undefined) this.add('u.date_posted >= @postedFrom', 'postedFrom', q.postedFrom, true);
-    if (q.postedTo !== undefined) this.add('u.date_posted <= @postedTo', 'postedTo', q.postedTo, true);
+  rowFilters(f: UpdateFilters): void {
+    if (f.titleLc !== undefined) this.add('instr(u.title_lc, @text) > 0', 'text', f.titleLc);
+    if (f.severity !== undefined) this.add('u.severity = @severity COLLATE NOCASE', 'severity', f.severity);
+    if (f.postedFrom !== undefined) this.add('u.date_posted >= @postedFrom', 'postedFrom', f.postedFrom);
+    if (f.postedTo !== undefined) this.add('u.date_posted <= @postedTo', 'postedTo', f.postedTo);
   }
 
   sql(): string {
     return this.#parts.join(' AND ');
   }
 }
-
-function clampPage(q: UpdateQuery): { offset: number; limit: number } {
-  const limit = Math.min(MAX_PAGE, Math.max(1, Math.trunc(q.limit ?? DEFAULT_PAGE)));
-  const offset = Math.max(0, Math.trunc(q.offset ?? 0));
-  return { offset, limit };
-}
-
-const SUMMARY_COLUMNS = `u.update_id, u.latest_revision, u.update_type, u.title, u.description, u.kb_ids, u.bulletin_ids,
-  u.severity, u.date_posted, u.date_revised, u.is_bundle, u.is_superseded, u.is_expired, u.expired_at, u.is_deployed,
-  u.is_feature_update, u.publication_state`;
 
 const SQL = {
   getUpdate: `SELECT ${SUMMARY_COLUMNS} FROM updates u WHERE u.update_id = ? AND u.is_software = 1`,
@@ -185,30 +157,11 @@ export class UpdateQueries {
 
   /** Updates by state in one scan (the metrics scrape). */
   countByState(): UpdateStateCounts {
-    const r = this.#s.stateCounts.get() as { total: number; superseded: number; expired: number; deployed: number };
-    return {
-      active: r.total - r.superseded - r.expired,
-      superseded: r.superseded,
-      expired: r.expired,
-      deployed: r.deployed,
-    };
+    return toStateCounts(this.#s.stateCounts.get() as StateCountRow);
   }
 
   listCategories(): CategorySummary[] {
-    type Row = {
-      update_id: string;
-      latest_revision: number;
-      category_type: string | null;
-      title: string;
-      parent_id: string | null;
-    };
-    return (this.#s.categories.all() as Row[]).map((r) => ({
-      categoryId: r.update_id,
-      revisionNumber: r.latest_revision,
-      ...(r.category_type === null ? {} : { categoryType: r.category_type as CategoryType }),
-      title: r.title,
-      ...(r.parent_id === null ? {} : { parentId: r.parent_id }),
-    }));
+    return (this.#s.categories.all() as CategoryRow[]).map(toCategory);
   }
 
   #prepared(sql: string): SqliteStatement {
@@ -237,34 +190,4 @@ export class UpdateQueries {
       toSummary(r, products.get(r.update_id), classifications.get(r.update_id), supersededBy.get(r.update_id)),
     );
   }
-}
-
-function toSummary(
-  r: UpdateRow,
-  products?: string[],
-  classifications?: string[],
-  supersededBy?: string[],
-): UpdateSummary {
-  return {
-    updateId: r.update_id,
-    revisionNumber: r.latest_revision,
-    updateType: r.update_type,
-    title: r.title,
-    ...(r.description === null ? {} : { description: r.description }),
-    kbArticleIds: JSON.parse(r.kb_ids) as string[],
-    bulletinIds: JSON.parse(r.bulletin_ids) as string[],
-    ...(r.severity === null ? {} : { msrcSeverity: r.severity }),
-    productIds: products ?? [],
-    classificationIds: classifications ?? [],
-    datePosted: r.date_posted,
-    dateRevised: r.date_revised,
-    isBundle: r.is_bundle === 1,
-    isSuperseded: r.is_superseded === 1,
-    supersededBy: supersededBy ?? [],
-    isExpired: r.is_expired === 1,
-    ...(r.expired_at === null ? {} : { expiredAt: r.expired_at }),
-    isDeployed: r.is_deployed === 1,
-    isFeatureUpdate: r.is_feature_update === 1,
-    publicationState: r.publication_state,
-  };
 }

@@ -1,6 +1,7 @@
 /**
- * Column <-> field mapping for the bookkeeping tables, declared once per table so reads, inserts
- * and patches cannot drift apart. JSON columns hold arrays and objects; NULL means "absent".
+ * Column <-> field mapping for the bookkeeping tables, declared once per table (record-columns.ts)
+ * so reads, inserts and patches cannot drift apart, and so both adapters map rows alike. JSON
+ * columns hold arrays and objects as text; NULL means "absent".
  */
 
 export interface FieldSpec {
@@ -11,7 +12,7 @@ export interface FieldSpec {
   readonly json?: boolean;
 }
 
-/** A column value as bound to SQLite: never undefined, never a boolean. */
+/** A column value as bound to either database: never undefined, never a boolean. */
 export type SqlValue = string | number | null;
 
 /** Row -> record: NULL columns are left out (optional properties are absent, not undefined). */
@@ -25,15 +26,22 @@ export function fromRow(specs: readonly FieldSpec[], row: Record<string, unknown
   return out;
 }
 
-/** Record -> named parameters for every column (absent fields bind NULL). */
+function toValue(f: FieldSpec, v: unknown): SqlValue {
+  return v === undefined || v === null ? null : f.json === true ? JSON.stringify(v) : (v as SqlValue);
+}
+
+/** Record -> named parameters for every column (absent fields bind NULL), for SQLite's `@column`. */
 export function toParams(specs: readonly FieldSpec[], record: object): Record<string, SqlValue> {
   const out: Record<string, SqlValue> = {};
   const values = record as Readonly<Record<string, unknown>>;
-  for (const f of specs) {
-    const v = values[f.key];
-    out[f.column] = v === undefined || v === null ? null : f.json === true ? JSON.stringify(v) : (v as SqlValue);
-  }
+  for (const f of specs) out[f.column] = toValue(f, values[f.key]);
   return out;
+}
+
+/** Record -> positional parameters in the specs' order (absent fields bind NULL), for `$1, $2, …`. */
+export function toValues(specs: readonly FieldSpec[], record: object): SqlValue[] {
+  const values = record as Readonly<Record<string, unknown>>;
+  return specs.map((f) => toValue(f, values[f.key]));
 }
 
 /** Applies a patch where `undefined` keeps a field and `null` clears it. */
@@ -51,6 +59,12 @@ export function columnList(specs: readonly FieldSpec[]): string {
   return specs.map((f) => f.column).join(', ');
 }
 
+/** SQLite's named parameters, `@column`, in the specs' order. */
 export function namedParams(specs: readonly FieldSpec[]): string {
   return specs.map((f) => `@${f.column}`).join(', ');
+}
+
+/** PostgreSQL's positional parameters, `$first, $first+1, …`, in the specs' order (see toValues). */
+export function positionalParams(specs: readonly FieldSpec[], first = 1): string {
+  return specs.map((_, i) => `$${first + i}`).join(', ');
 }
