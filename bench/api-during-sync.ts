@@ -54,7 +54,7 @@ function summarize(samples: number[]) {
 async function measure(upstreamUrl: string, storeThread: boolean) {
   const db = join(OUT, `during-sync-${storeThread ? 'threaded' : 'inline'}.db`);
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-  const site = openSite({ db, logDir: join(OUT, 'logs'), storeThread });
+  const site = await openSite({ db, logDir: join(OUT, 'logs'), storeThread });
   await site.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl });
   const { token } = await createApiToken(site.store, 'bench', 'read', () => new Date());
   const app = await buildHttpServer({ site });
@@ -79,7 +79,7 @@ async function measure(upstreamUrl: string, storeThread: boolean) {
 // The upstream is `supsync serve` in a process of its own, as a parent site or a WSUS would be, so
 // its answers never hold up this process's event loop.
 const upstreamDb = join(OUT, `upstream-${updates}.db`);
-const upstream = openSite({ db: upstreamDb, logDir: join(OUT, 'logs') });
+const upstream = await openSite({ db: upstreamDb, logDir: join(OUT, 'logs') });
 if ((await upstream.store.listLatestIdentities(false)).length === 0) {
   await generateIntoStore(upstream.store, { updates, seed: 'bench', now: new Date('2026-11-10T00:00:00Z') });
 }

@@ -83,7 +83,7 @@ function stats(samples: number[]) {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'supsync-api-bench-'));
   const db = join(dir, 'site.db');
-  const site = openSite({ db, logDir: join(dir, 'logs') });
+  const site = await openSite({ db, logDir: join(dir, 'logs') });
   await site.store.initSite({
     ...DEFAULT_SETTINGS,
     siteCode: 'CS1',

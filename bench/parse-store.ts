@@ -67,9 +67,12 @@ async function parseInBatches(commit: (batch: StoredRevision[], last: boolean) =
  * worker thread, started from the sources, first loads tsx (~0.25 s here), which the compiled
  * command does not.
  */
-async function parseAndStoreWith(open: (path: string) => SiteStore, inFlight: boolean): Promise<number> {
+async function parseAndStoreWith(
+  open: (path: string) => SiteStore | Promise<SiteStore>,
+  inFlight: boolean,
+): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'supsync-bench-'));
-  const store = open(join(dir, 'site.db'));
+  const store = await open(join(dir, 'site.db'));
   await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: 'none' });
   const started = process.hrtime.bigint();
   // As a sync phase writes: the derived tables of every batch are refreshed by the last one.

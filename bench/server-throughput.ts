@@ -43,7 +43,7 @@ async function cookieFor(url: string): Promise<Cookie> {
 
 async function measure(updates: number) {
   mkdirSync(OUT, { recursive: true });
-  const site = openSite({ db: join(OUT, `upstream-${updates}.db`), logDir: join(OUT, 'logs') });
+  const site = await openSite({ db: join(OUT, `upstream-${updates}.db`), logDir: join(OUT, 'logs') });
   if ((await site.store.listLatestIdentities(false)).length === 0) {
     await generateIntoStore(site.store, { updates, seed: 'bench', now: new Date('2026-11-10T00:00:00Z') });
   }

@@ -47,7 +47,7 @@ async function run(v: Variant): Promise<{ batches: number; closing: number }> {
   raw.pragma(`page_size = ${v.pageSize}`);
   raw.pragma('journal_mode = WAL');
   raw.close();
-  const store = openStore(path);
+  const store = await openStore(path);
   try {
     await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: 'none' });
     const t0 = performance.now();

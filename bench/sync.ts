@@ -84,7 +84,7 @@ async function timedSync(db: string, full: boolean): Promise<Measured> {
 async function bench(updates: number): Promise<Record<string, unknown>> {
   mkdirSync(OUT, { recursive: true });
   const upstreamDb = join(OUT, `upstream-${updates}.db`);
-  const mu = openSite({ db: upstreamDb, logDir: join(OUT, 'logs') });
+  const mu = await openSite({ db: upstreamDb, logDir: join(OUT, 'logs') });
   let generateSeconds: number | null = null;
   if ((await mu.store.listLatestIdentities(false)).length === 0) {
     const t = Date.now();
@@ -95,7 +95,7 @@ async function bench(updates: number): Promise<Record<string, unknown>> {
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const childDb = join(OUT, `child-${updates}.db`);
   for (const f of [childDb, `${childDb}-wal`, `${childDb}-shm`]) rmSync(f, { force: true });
-  const child = openSite({ db: childDb, logDir: join(OUT, 'logs') });
+  const child = await openSite({ db: childDb, logDir: join(OUT, 'logs') });
   await child.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: url });
   await child.close();
   try {

@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import type { SyncEventSource } from './api/api-context.ts';
 import { SupsyncError } from './shared/errors.ts';
 import type { SupSettings } from './site/settings.ts';
+import { isPostgresUrl, redactUrl } from './store/postgres/pg-driver.ts';
+import { openPgSiteStore } from './store/postgres/pg-site-store.ts';
 import type { SiteStore } from './store/site-store.ts';
 import { openSqliteSiteStore } from './store/sqlite/sqlite-site-store.ts';
 import { openThreadedSiteStore } from './store/sqlite/threaded-site-store.ts';
@@ -54,8 +56,22 @@ export interface Site {
  * Opens the store at `db`, creating the file and schema if needed — unless `mustExist`, for the
  * commands that work on an existing site: a mistyped path must not leave an empty database behind.
  */
-export function openStore(db: string, options: { readonly mustExist?: boolean } = {}): SiteStore {
+export async function openStore(db: string, options: { readonly mustExist?: boolean } = {}): Promise<SiteStore> {
+  if (isPostgresUrl(db)) return openPostgresSite(db, options.mustExist === true);
   return openSqliteSiteStore(sitePath(db, options.mustExist === true));
+}
+
+/**
+ * A site on PostgreSQL (`postgres://…/db?schema=name`). With `mustExist`, a schema that holds no
+ * site yet is refused as a missing SQLite file is, and left as it was found.
+ */
+async function openPostgresSite(url: string, mustExist: boolean): Promise<SiteStore> {
+  const store = await openPgSiteStore(url);
+  if (mustExist && (await store.getSettings()) === undefined) {
+    await store.close();
+    throw new SupsyncError('STORE_NOT_INITIALIZED', `no site in ${redactUrl(url)}; create one with supsync init`);
+  }
+  return store;
 }
 
 function sitePath(db: string, mustExist: boolean): string {
@@ -70,19 +86,25 @@ function sitePath(db: string, mustExist: boolean): string {
  * The store of a site: on this thread, or on a worker thread with the sync's calls (`engine`) all
  * made there and everyone else's reads (`site`) answered here.
  */
-function openSiteStore(options: SiteOptions): { site: SiteStore; engine: SiteStore } {
-  if (options.storeThread !== true) {
-    const store = openStore(options.db, { mustExist: options.mustExist === true });
+async function openSiteStore(options: SiteOptions): Promise<{ site: SiteStore; engine: SiteStore }> {
+  // PostgreSQL does its work in the server's processes: the calling thread only waits on sockets.
+  if (options.storeThread !== true || isPostgresUrl(options.db)) {
+    const store = await openStore(options.db, { mustExist: options.mustExist === true });
     return { site: store, engine: store };
   }
   const threaded = openThreadedSiteStore(sitePath(options.db, options.mustExist === true));
   return { site: threaded.readsHere, engine: threaded.store };
 }
 
+/** `logs/` beside a SQLite file; for a site on PostgreSQL, `logs/` in the working directory. */
+function defaultLogDir(db: string): string {
+  return isPostgresUrl(db) ? resolve('logs') : join(dirname(resolve(db)), 'logs');
+}
+
 /** Opens a site: store, wsyncmgr.log, engine and coordinator. */
-export function openSite(options: SiteOptions): Site {
-  const { site: store, engine: engineStore } = openSiteStore(options);
-  const logPath = join(options.logDir ?? join(dirname(resolve(options.db)), 'logs'), 'wsyncmgr.log');
+export async function openSite(options: SiteOptions): Promise<Site> {
+  const { site: store, engine: engineStore } = await openSiteStore(options);
+  const logPath = join(options.logDir ?? defaultLogDir(options.db), 'wsyncmgr.log');
   const fileLog = new CmtraceFileLog(logPath, options.now);
   const log = options.extraLog === undefined ? fileLog : teeLog(fileLog, options.extraLog);
   const listeners = new Set<(event: SyncEvent) => void>();

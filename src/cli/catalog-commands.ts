@@ -13,7 +13,7 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
   catalog
     .command('generate')
     .description('Generate a deterministic catalog shaped like Microsoft Update into a site database')
-    .requiredOption('--db <path>', 'site database file (created when absent)')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL), created when absent')
     .requiredOption('--updates <n>', 'number of updates to generate')
     .option('--seed <seed>', 'seed; the same seed gives the same catalog', 'supsync')
     .option('--now <date>', 'catalog date (ISO); default 2026-11-10', '2026-11-10T00:00:00Z')
@@ -23,7 +23,7 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
         const updates = intOption('updates', o.updates, 1, 1_000_000);
         const now = new Date(o.now);
         if (Number.isNaN(now.getTime())) throw new SupsyncError('INPUT_INVALID', `--now "${o.now}" is not a date`);
-        const store = openStore(o.db);
+        const store = await openStore(o.db);
         try {
           const started = Date.now();
           const { generateIntoStore } = await import('../catalog-gen/index.ts');
@@ -53,7 +53,7 @@ export function registerCatalogCommands(program: Command, ctx: CommandContext): 
     .action(
       action(ctx, async (o: { db: string; days: string; seed: string; json?: boolean }) => {
         const days = intOption('days', o.days, 1, 3650);
-        const store = openStore(o.db, { mustExist: true });
+        const store = await openStore(o.db, { mustExist: true });
         try {
           const { churnStore } = await import('../catalog-gen/index.ts');
           const report = await churnStore(store, { days, seed: o.seed });

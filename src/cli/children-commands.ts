@@ -44,7 +44,7 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
   children
     .command('add')
     .description('Add a child site (or replace the one with its site code)')
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .requiredOption('--site-code <code>', "the child's site code, e.g. PS1")
     .requiredOption('--url <url>', "the child's site service, e.g. http://ps1.contoso.com:8530")
     .option('--token <token>', 'an operator token the child issued for this site (default: $SUPSYNC_CHILD_TOKEN)')
@@ -58,7 +58,7 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
             'INPUT_INVALID',
             '--token: an operator token of the child site is required (sup_…, from supsync token create on the child)',
           );
-        const store = openStore(o.db, { mustExist: true });
+        const store = await openStore(o.db, { mustExist: true });
         try {
           await store.putChildSite({ siteCode, url, token, addedAt: new Date().toISOString() });
         } finally {
@@ -72,12 +72,12 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
   children
     .command('remove')
     .description('Stop notifying a child site')
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .requiredOption('--site-code <code>', "the child's site code")
     .action(
       action(ctx, async (o: { db: string; siteCode: string }) => {
         const siteCode = parseSiteCode(o.siteCode);
-        const store = openStore(o.db, { mustExist: true });
+        const store = await openStore(o.db, { mustExist: true });
         try {
           if (!(await store.removeChildSite(siteCode)))
             throw new SupsyncError('NOT_FOUND', `no child site ${siteCode}`);
@@ -92,11 +92,11 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
   children
     .command('list')
     .description('The sites below this one, their last notification and their own sync status (asked of each)')
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--json', 'print JSON')
     .action(
       action(ctx, async (o: { db: string; json?: boolean }) => {
-        const store = openStore(o.db, { mustExist: true });
+        const store = await openStore(o.db, { mustExist: true });
         try {
           const list = await readChildStatuses(store);
           if (o.json) {

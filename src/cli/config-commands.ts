@@ -30,7 +30,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
   program
     .command('init')
     .description('Create a site database with its software update point settings')
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .requiredOption('--upstream <url>', 'upstream root URL (Microsoft Update, a WSUS or a parent site)')
     .option('--products <list>', '"all" or product GUIDs / exact titles, comma-separated', 'all')
     .option('--classifications <list>', '"all" or classification GUIDs / exact titles', 'all')
@@ -52,7 +52,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
         set('site-code', o.siteCode);
         set('sup-name', o.supName);
         set('schedule', o.schedule);
-        const store = openStore(o.db);
+        const store = await openStore(o.db);
         try {
           await store.initSite(settings);
           ctx.io.out(`Created site ${settings.siteCode} in ${o.db}, upstream ${settings.upstreamUrl}\n`);
@@ -67,7 +67,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
   config
     .command('get')
     .description('Show the settings (all, or one key)')
-    .option('--db <path>', 'site database file')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'a running site (supsync serve)')
     .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
     .option('--json', 'print JSON')
@@ -84,7 +84,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
               await target.client.close();
             }
           }
-          const store = openStore(target.db, { mustExist: true });
+          const store = await openStore(target.db, { mustExist: true });
           try {
             const all = describeSettings(await requireSettings(store));
             if (key !== undefined && !(key in all)) {
@@ -106,7 +106,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
   config
     .command('set')
     .description('Change one setting; says whether the next sync becomes full')
-    .option('--db <path>', 'site database file')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'a running site (supsync serve); needs an admin token')
     .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
     .option('--json', 'print JSON')
@@ -124,7 +124,7 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
               await target.client.close();
             }
           }
-          const site = openSite({ db: target.db, mustExist: true });
+          const site = await openSite({ db: target.db, mustExist: true });
           try {
             const before = await requireSettings(site.store);
             const after = applySetting(before, key, value, await site.store.listCategories(), validateCron);

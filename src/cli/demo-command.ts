@@ -54,7 +54,7 @@ async function runDemo(ctx: CommandContext, o: DemoOptions): Promise<number> {
   const opened: (() => Promise<unknown>)[] = [];
   try {
     // 1. The Microsoft Update stand-in: generated once, then reused.
-    const mu = openSite({ db: join(dir, 'microsoft-update.db'), logDir: join(dir, 'microsoft-update-logs') });
+    const mu = await openSite({ db: join(dir, 'microsoft-update.db'), logDir: join(dir, 'microsoft-update-logs') });
     opened.push(() => mu.close());
     if ((await mu.store.listLatestIdentities(false)).length === 0) {
       io.out(`Generating a Microsoft Update stand-in catalog of ${updates} updates (seed ${o.seed})...\n`);
@@ -72,7 +72,7 @@ async function runDemo(ctx: CommandContext, o: DemoOptions): Promise<number> {
     // 2. The site, syncing from it. Progress shows once the addresses are printed.
     const progress = progressPrinter(io);
     let early: SyncEvent[] | undefined = [];
-    const site = openSite({
+    const site = await openSite({
       db: join(dir, 'site.db'),
       logDir: join(dir, 'logs'),
       storeThread: true,

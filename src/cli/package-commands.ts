@@ -14,12 +14,12 @@ export function registerPackageCommands(program: Command, ctx: CommandContext): 
   program
     .command('export')
     .description("Write the site's catalog to an export package for a disconnected site")
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .requiredOption('--out <file>', 'package file to write (gzip-compressed; replaced whole at the end)')
     .option('--json', 'print a machine-readable summary')
     .action(
       action(ctx, async (o: { db: string; out: string; json?: boolean }) => {
-        const store = openStore(o.db, { mustExist: true });
+        const store = await openStore(o.db, { mustExist: true });
         try {
           const summary = await writeExportPackage(store, resolve(o.out), {
             ...(o.json
@@ -50,7 +50,7 @@ export function registerPackageCommands(program: Command, ctx: CommandContext): 
   program
     .command('import')
     .description('Synchronize a disconnected site (upstream "none") from an export package: a full sync')
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .requiredOption('--in <file>', 'package file written by supsync export')
     .option('--json', 'print a machine-readable summary')
     .option('--log-dir <dir>', 'folder for wsyncmgr.log (default: logs/ beside the database)')

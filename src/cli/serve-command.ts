@@ -13,7 +13,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
     .description(
       'Serve the site: REST API, scheduler, MS-WSUSSS upstream endpoints for child sites and downstream WSUS',
     )
-    .requiredOption('--db <path>', 'site database file')
+    .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--host <address>', 'address to listen on (loopback unless configured)', '127.0.0.1')
     .option('--port <port>', 'TCP port (WSUS uses 8530)', '8530')
     .option('--no-scheduler', 'do not run scheduled syncs or retries (syncs only on request)')
@@ -31,7 +31,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
           protectHealth?: boolean;
         }) => {
           const port = intOption('port', o.port, 0, 65535);
-          const site = openSite({ db: o.db, mustExist: true, storeThread: true });
+          const site = await openSite({ db: o.db, mustExist: true, storeThread: true });
           await site.coordinator.recoverInterrupted();
           // Loaded here, not at start-up: the other commands never need Fastify and the API.
           const { buildHttpServer } = await import('../app-http.ts');

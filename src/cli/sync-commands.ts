@@ -33,7 +33,7 @@ export async function runOnSite(
   body: (site: Site) => Promise<SyncRequest | number>,
 ): Promise<number> {
   const progress = o.json ? undefined : progressPrinter(ctx.io);
-  const site = openSite({
+  const site = await openSite({
     db: o.db,
     mustExist: true,
     ...(o.logDir === undefined ? {} : { logDir: o.logDir }),
@@ -58,7 +58,7 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
   program
     .command('sync')
     .description('Synchronize the site from its upstream once (delta unless a full sync is due or asked for)')
-    .option('--db <path>', 'site database file')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'request the sync from a running site (supsync serve) instead')
     .option('--token <token>', 'operator API token for --server (default: $SUPSYNC_TOKEN)')
     .option('--no-wait', 'with --server: return once the sync is requested (like SyncNow)')
@@ -95,7 +95,7 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
   program
     .command('status')
     .description('Software update point sync status (SMS_SUPSyncStatus fields) and recent runs')
-    .option('--db <path>', 'site database file')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'ask a running site (supsync serve) instead')
     .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
     .option('--json', 'print JSON with the SMS_SUPSyncStatus field names')
@@ -109,7 +109,7 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
             await target.client.close();
           }
         }
-        const site = openSite({ db: target.db, mustExist: true });
+        const site = await openSite({ db: target.db, mustExist: true });
         try {
           const status = await readSupSyncStatus(site.store);
           const runs = await site.store.listRuns(10);

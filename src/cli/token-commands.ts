@@ -19,7 +19,7 @@ interface TargetFlags {
 
 function withTarget(cmd: Command): Command {
   return cmd
-    .option('--db <path>', 'site database file')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'a running site (supsync serve)')
     .option('--token <token>', 'admin API token for --server (default: $SUPSYNC_TOKEN)')
     .option('--json', 'print JSON');
@@ -46,7 +46,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
           await target.client.close();
         }
       } else {
-        const store = openStore(target.db, { mustExist: true });
+        const store = await openStore(target.db, { mustExist: true });
         try {
           const { record, token: plaintext } = await createApiToken(store, name, role, () => new Date());
           created = { ...record, token: plaintext };
@@ -76,7 +76,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
           await target.client.close();
         }
       } else {
-        const store = openStore(target.db, { mustExist: true });
+        const store = await openStore(target.db, { mustExist: true });
         try {
           tokens = await store.listTokens();
         } finally {

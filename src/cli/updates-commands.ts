@@ -100,7 +100,7 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
   updates
     .command('list')
     .description('List updates with Get-CMSoftwareUpdate-style filters, newest revision first')
-    .option('--db <path>', 'site database file')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'a running site (supsync serve)')
     .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
     .option('--product <guid>', 'product GUID')
@@ -133,7 +133,7 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
             await target.client.close();
           }
         } else {
-          const store = openStore(target.db, { mustExist: true });
+          const store = await openStore(target.db, { mustExist: true });
           try {
             const result = await store.queryUpdates(toUpdateQuery(filters));
             page = { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };

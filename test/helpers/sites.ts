@@ -31,7 +31,7 @@ export interface UpstreamFixture {
 /** A generated catalog of `updates` updates served over HTTP on 127.0.0.1. */
 export async function startUpstream(updates: number, seed = 'test', dir = tempDir()): Promise<UpstreamFixture> {
   const db = join(dir, 'upstream.db');
-  const site = openSite({ db, logDir: join(dir, 'upstream-logs') });
+  const site = await openSite({ db, logDir: join(dir, 'upstream-logs') });
   await generateIntoStore(site.store, { updates, seed, now: GEN_NOW });
   const app = await buildHttpServer({ site });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -63,7 +63,7 @@ export async function createChild(
 ): Promise<ChildFixture> {
   const db = join(dir, 'site.db');
   const log = new MemoryLog();
-  const site = openSite({ db, logDir: join(dir, 'logs'), extraLog: log, ...options });
+  const site = await openSite({ db, logDir: join(dir, 'logs'), extraLog: log, ...options });
   await site.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl, ...settings });
   return { site, db, log, dir };
 }

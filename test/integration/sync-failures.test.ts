@@ -54,7 +54,7 @@ async function killMidSync(seed: string, start: (child: ChildFixture) => Promise
     } finally {
       await proc.kill();
     }
-    const site = openSite({ db: child.db, logDir: join(child.dir, 'logs2') });
+    const site = await openSite({ db: child.db, logDir: join(child.dir, 'logs2') });
     try {
       const committed = (await site.store.listLatestIdentities(false)).length;
       assert.ok(committed > 0, 'the killed run committed some batches');
@@ -185,7 +185,7 @@ describe('sync failure handling', () => {
 
   it('so is supsync serve, whose store writes on a worker thread, killed during a sync it runs', async () => {
     await killMidSync('kill-serve', async (child) => {
-      const store = openStore(child.db, { mustExist: true });
+      const store = await openStore(child.db, { mustExist: true });
       const { token } = await createApiToken(store, 'test', 'operator', () => new Date());
       await store.close();
       const proc = new CliProcess(['serve', '--db', child.db, '--port', '0', '--no-scheduler']);

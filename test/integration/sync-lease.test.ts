@@ -17,7 +17,7 @@ import { syncOnce, withUpstreamAndChild } from '../helpers/sites.ts';
 describe('sync lease', () => {
   it('refuses a second process while one synchronizes, and lets it run afterwards', async () => {
     await withUpstreamAndChild(1500, 'lease', async (_upstream, child) => {
-      const other = openSite({ db: child.db, logDir: join(child.dir, 'logs-other') });
+      const other = await openSite({ db: child.db, logDir: join(child.dir, 'logs-other') });
       try {
         const first = await child.site.coordinator.request({ full: false, trigger: 'manual' });
         while ((await other.store.getSyncLease()) === undefined) await new Promise((r) => setTimeout(r, 5));

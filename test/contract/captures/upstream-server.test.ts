@@ -63,7 +63,7 @@ function withOurCookies(body: string): string {
 
 async function setUp(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'supsync-uss-'));
-  site = openSite({ db: join(dir, 'upstream.db') });
+  site = await openSite({ db: join(dir, 'upstream.db') });
   await site.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'MU1', supName: 'uss', upstreamUrl: 'none' });
   const docs = readdirSync(new URL('docs/', FIXTURES)).map((f) => readFileSync(new URL(`docs/${f}`, FIXTURES), 'utf8'));
   const revisions: StoredRevision[] = docs.map((xml) => ({ revision: parseUpdateDocument(xml), xml }));

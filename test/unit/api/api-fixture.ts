@@ -49,7 +49,7 @@ export interface ApiFixtureOptions {
 export async function apiFixture(options: ApiFixtureOptions = {}): Promise<ApiFixture> {
   const dir = tempDir();
   const db = join(dir, 'site.db');
-  const site = openSite({ db, logDir: join(dir, 'logs') });
+  const site = await openSite({ db, logDir: join(dir, 'logs') });
   await site.store.initSite({
     ...DEFAULT_SETTINGS,
     siteCode: 'CS1',
@@ -122,7 +122,7 @@ export async function catalogUpstream(
   revisions: readonly StoredRevision[] = smallCatalog(),
 ): Promise<UpstreamHandle & { site: Site }> {
   const dir = tempDir('supsync-api-upstream-');
-  const site = openSite({ db: join(dir, 'upstream.db'), logDir: join(dir, 'logs') });
+  const site = await openSite({ db: join(dir, 'upstream.db'), logDir: join(dir, 'logs') });
   await site.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'MU1', supName: 'uss', upstreamUrl: 'none' });
   await site.store.putRevisions(revisions);
   const app = await buildHttpServer({ site });

@@ -241,7 +241,7 @@ describe('SyncScheduler', () => {
     const clock = new FakeClock(T0);
     const dir = tempDir('supsync-sched-');
     const log = new MemoryLog();
-    const site = openSite({
+    const site = await openSite({
       db: join(dir, 'site.db'),
       logDir: join(dir, 'logs'),
       now: () => clock.now(),

@@ -45,7 +45,7 @@ async function rejects(path: string, message: RegExp, code = 'EXPORT_PACKAGE_INV
 }
 
 before(async () => {
-  store = openStore(join(dir, 'site.db'));
+  store = await openStore(join(dir, 'site.db'));
   await generateIntoStore(store, { updates: 80, seed: 'export-unit', now: GEN_NOW });
   good = join(dir, 'good.gz');
   await writeExportPackage(store, good, { now: GEN_NOW });
@@ -157,7 +157,7 @@ describe('a package changed after its check', () => {
 describe('exporting a site with a damaged revision', () => {
   it('leaves the revision out, counts it, and the package still checks', async () => {
     const path = join(dir, 'damaged-site.db');
-    const site = openStore(path);
+    const site = await openStore(path);
     try {
       await generateIntoStore(site, { updates: 30, seed: 'export-damaged', now: GEN_NOW });
       const [victim] = await site.listLatestIdentities(false);
@@ -177,7 +177,7 @@ describe('exporting a site with a damaged revision', () => {
 
 describe('exporting bundles', () => {
   it('takes a member revision a bundle names when the site stores it, and does not count one it never had', async () => {
-    const site = openStore(join(dir, 'bundles.db'));
+    const site = await openStore(join(dir, 'bundles.db'));
     try {
       await site.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS3', supName: 'sup', upstreamUrl: 'none' });
       const member = guid(1);
@@ -263,7 +263,7 @@ describe('a damaged package is refused before anything is written', () => {
 
 describe('the site store', () => {
   it('is a site created with the defaults (an export needs one)', async () => {
-    const empty = openStore(join(dir, 'empty.db'));
+    const empty = await openStore(join(dir, 'empty.db'));
     try {
       await assert.rejects(writeExportPackage(empty, join(dir, 'empty.gz')), /holds no site/);
       await empty.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS2', supName: 'sup', upstreamUrl: 'none' });
