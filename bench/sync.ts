@@ -4,18 +4,28 @@
  * changes. Each sync is the real `supsync sync` command in its own process, so its peak RSS is its own.
  *
  *   node --import tsx bench/sync.ts [updates...]      (default: 30000 150000)
+ *   node --import tsx bench/sync.ts --pg postgres://supsync@127.0.0.1:55432/postgres [updates...]
  *
- * Writes bench/results/sync.json. Catalogs are cached in bench/out/ between runs.
+ * Writes bench/results/sync.json, or with `--pg` bench/results/sync-postgres.json, where the child
+ * site lives in a schema of that server (dropped first) and the upstream stays on SQLite. With
+ * `--pg`, peak RSS is the sync process's alone: the server's own memory is not in it. Catalogs are
+ * cached in bench/out/ between runs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openSite } from '../src/app.ts';
 import { buildHttpServer } from '../src/app-http.ts';
 import { churnStore, generateIntoStore } from '../src/catalog-gen/index.ts';
 import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
 import type { SyncRunRecord } from '../src/store/site-store.ts';
+
+const pgFlag = process.argv.indexOf('--pg');
+const PG_URL = pgFlag < 0 ? undefined : process.argv[pgFlag + 1];
+if (pgFlag >= 0 && PG_URL === undefined) throw new Error('--pg needs a postgres:// URL');
+const sizeArgs = process.argv.slice(2).filter((_, i) => pgFlag < 0 || (i !== pgFlag - 2 && i !== pgFlag - 1));
 
 const OUT = new URL('./out/', import.meta.url).pathname;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
@@ -81,6 +91,25 @@ async function timedSync(db: string, full: boolean): Promise<Measured> {
   };
 }
 
+/** bench/out/child-<updates>.db, deleted first if it exists. */
+function freshSqliteFile(updates: number): string {
+  const path = join(OUT, `child-${updates}.db`);
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) rmSync(f, { force: true });
+  return path;
+}
+
+/** The URL of schema bench_sync_<updates> on the server at `url`, dropped first if it exists. */
+async function freshPgSchema(url: string, updates: number): Promise<string> {
+  const schema = `bench_sync_${updates}`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+  const u = new URL(url);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
 async function bench(updates: number): Promise<Record<string, unknown>> {
   mkdirSync(OUT, { recursive: true });
   const upstreamDb = join(OUT, `upstream-${updates}.db`);
@@ -93,8 +122,7 @@ async function bench(updates: number): Promise<Record<string, unknown>> {
   }
   const app = await buildHttpServer({ site: mu });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const childDb = join(OUT, `child-${updates}.db`);
-  for (const f of [childDb, `${childDb}-wal`, `${childDb}-shm`]) rmSync(f, { force: true });
+  const childDb = PG_URL === undefined ? freshSqliteFile(updates) : await freshPgSchema(PG_URL, updates);
   const child = await openSite({ db: childDb, logDir: join(OUT, 'logs') });
   await child.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: url });
   await child.close();
@@ -121,7 +149,7 @@ async function bench(updates: number): Promise<Record<string, unknown>> {
   }
 }
 
-const sizes = process.argv.slice(2).map(Number);
+const sizes = sizeArgs.map(Number);
 const results: Record<string, unknown>[] = [];
 for (const n of sizes.length > 0 ? sizes : [30_000, 150_000]) {
   const r = await bench(n);
@@ -130,7 +158,7 @@ for (const n of sizes.length > 0 ? sizes : [30_000, 150_000]) {
 }
 const machine = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };
 // Sizes not run this time keep their earlier results (each with the date it was measured).
-const file = join(RESULTS, 'sync.json');
+const file = join(RESULTS, PG_URL === undefined ? 'sync.json' : 'sync-postgres.json');
 const earlier = existsSync(file)
   ? (JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, unknown>[] }).results
   : [];
