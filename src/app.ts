@@ -49,6 +49,11 @@ export interface Site {
   readonly log: SyncLog;
   /** The engine's events, fanned out to any number of listeners (API, scheduler, webhook). */
   readonly events: SyncEventSource;
+  /**
+   * Resolves when every child notification started so far has been sent (or has failed) and its
+   * result is recorded. A sync's notifications start before the sync's run is reported finished.
+   */
+  childNotificationsSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -140,6 +145,7 @@ export async function openSite(options: SiteOptions): Promise<Site> {
         return () => listeners.delete(listener);
       },
     },
+    childNotificationsSettled: () => notifier.idle(),
     close: async () => {
       await coordinator.shutdown();
       await notifier.idle();

@@ -180,7 +180,7 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     const run = await syncOnce(parent.site);
     assert.equal(run.state, 'succeeded', run.errorMessage);
     assert.equal(run.updates?.downloaded, 0);
-    await new Promise((r) => setTimeout(r, 200));
+    await parent.site.childNotificationsSettled();
     assert.deepEqual(await parent.site.store.listChildSites(), before);
     assert.ok(
       parent.log.lines.some((l) => l.message === 'No catalog changes in this sync; child sites are not notified'),
@@ -203,7 +203,7 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     upstreamClosed = true;
     const run = await syncOnce(parent.site);
     assert.equal(run.state, 'failed');
-    await new Promise((r) => setTimeout(r, 200));
+    await parent.site.childNotificationsSettled();
     assert.deepEqual(await parent.site.store.listChildSites(), before);
     assert.equal((await child.site.store.listRuns(10)).filter((r) => r.trigger === 'parent').length, 1);
   });
