@@ -30,8 +30,17 @@ const SQL = {
     SELECT count(*)::int AS n FROM changed`,
   removable: `SELECT update_id AS id, category_kind AS kind FROM updates
     WHERE is_expired = 1 AND is_deployed = 0 AND expired_at < $1 ORDER BY update_id`,
-  // Cascades to revisions and every derived row the update owns.
-  remove: 'DELETE FROM updates WHERE update_id = ANY($1::text[])',
+  // The derived tables have no foreign keys to updates (see schema-v1.ts), so the rows the removed
+  // updates own go here, in the same statement; only revisions cascade. Edges other updates hold
+  // towards them (a member_id, a superseded_id, a ref_id) stay, as the doc comment below says.
+  remove: `WITH kbs AS (DELETE FROM update_kbs WHERE update_id = ANY($1::text[])),
+      prereqs AS (DELETE FROM update_prereqs WHERE update_id = ANY($1::text[])),
+      categories AS (DELETE FROM update_categories WHERE update_id = ANY($1::text[])),
+      scope AS (DELETE FROM update_scope WHERE update_id = ANY($1::text[])),
+      facets AS (DELETE FROM update_facets WHERE update_id = ANY($1::text[])),
+      members AS (DELETE FROM bundles WHERE bundle_id = ANY($1::text[])),
+      superseded AS (DELETE FROM supersedence WHERE superseding_id = ANY($1::text[]))
+    DELETE FROM updates WHERE update_id = ANY($1::text[])`,
 } as const;
 
 export class PgCatalogMaintenance {

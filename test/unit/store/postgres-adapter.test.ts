@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS } from '../../../src/site/settings.ts';
 import { parsePgLocation } from '../../../src/store/postgres/pg-driver.ts';
 import { openPgSiteStore } from '../../../src/store/postgres/pg-site-store.ts';
 import { dropSchemas, pgSkip, schemaFor, siteUrlFor, withPgClient } from '../../helpers/postgres.ts';
+import { clause, guid, IDS, makeRevision, update, wellKnownCategories } from '../../helpers/revisions.ts';
 import { tempDir } from '../../helpers/sites.ts';
 
 const used = new Set<string>();
@@ -103,6 +104,75 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it('removing updates deletes the derived rows they own (no foreign keys cascade there), not those naming them', async () => {
+    const loc = location();
+    const store = await openPgSiteStore(siteUrlFor(loc));
+    try {
+      await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
+      const leaf = update(guid(1), [IDS.defender], [IDS.definitionUpdates], { kb: ['KB1'] });
+      const bundle = makeRevision({
+        id: guid(2),
+        kb: ['KB2'],
+        prerequisites: [clause([IDS.defender]), clause([IDS.definitionUpdates])],
+        bundled: [leaf.revision.identity],
+        supersedes: [guid(1)],
+      });
+      await store.putRevisions([...wellKnownCategories(), leaf, bundle]);
+      await store.expireUpdates([guid(2)], '2026-01-01T00:00:00.000Z', 'test');
+      assert.deepEqual(await store.removeExpiredBefore('2026-02-01T00:00:00.000Z'), [guid(2)]);
+      const left = await withPgClient(schemaFor(loc), async (c) => {
+        const owned = async (table: string, column: string) =>
+          (await c.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [guid(2)])).rows[0].n;
+        return {
+          kbs: await owned('update_kbs', 'update_id'),
+          prereqs: await owned('update_prereqs', 'update_id'),
+          categories: await owned('update_categories', 'update_id'),
+          scope: await owned('update_scope', 'update_id'),
+          facets: await owned('update_facets', 'update_id'),
+          bundles: await owned('bundles', 'bundle_id'),
+          supersedence: await owned('supersedence', 'superseding_id'),
+          revisions: await owned('revisions', 'update_id'),
+          leafKbs: (await c.query('SELECT count(*)::int AS n FROM update_kbs WHERE update_id = $1', [guid(1)])).rows[0]
+            .n,
+        };
+      });
+      assert.deepEqual(left, {
+        kbs: 0,
+        prereqs: 0,
+        categories: 0,
+        scope: 0,
+        facets: 0,
+        bundles: 0,
+        supersedence: 0,
+        revisions: 0,
+        leafKbs: 1,
+      });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores the documents with lz4 when the server offers it, else with the default', async () => {
+    const loc = location();
+    await (await openPgSiteStore(siteUrlFor(loc))).close();
+    const { offered, columns } = await withPgClient(schemaFor(loc), async (c) => ({
+      offered: (
+        await c.query(
+          "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) AS x",
+        )
+      ).rows[0].x as boolean,
+      columns: (
+        await c.query(`SELECT attname, attcompression FROM pg_attribute
+          WHERE attrelid = 'revisions'::regclass AND attname IN ('xml', 'parsed') ORDER BY attname`)
+      ).rows,
+    }));
+    const expected = offered ? 'l' : '';
+    assert.deepEqual(columns, [
+      { attname: 'parsed', attcompression: expected },
+      { attname: 'xml', attcompression: expected },
+    ]);
   });
 
   it('fails a call on a closed store with STORE_IO', async () => {
