@@ -74,6 +74,9 @@ async function timedSync(db: string, full: boolean): Promise<Measured> {
     '--db',
     db,
     '--json',
+    // Beside the catalogs, also for a site on PostgreSQL (whose default is logs/ in the working folder).
+    '--log-dir',
+    join(OUT, 'logs'),
     ...(full ? ['--full'] : []),
   ]);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
