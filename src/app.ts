@@ -68,10 +68,10 @@ export async function openStore(db: string, options: { readonly mustExist?: bool
 
 /**
  * A site on PostgreSQL (`postgres://…/db?schema=name`). With `mustExist`, a schema that holds no
- * site yet is refused as a missing SQLite file is, and left as it was found.
+ * site is refused as a missing SQLite file is: one that does not exist is not created.
  */
 async function openPostgresSite(url: string, mustExist: boolean): Promise<SiteStore> {
-  const store = await openPgSiteStore(url);
+  const store = await openPgSiteStore(url, { mustExist });
   if (mustExist && (await store.getSettings()) === undefined) {
     await store.close();
     throw new SupsyncError('STORE_NOT_INITIALIZED', `no site in ${redactUrl(url)}; create one with supsync init`);

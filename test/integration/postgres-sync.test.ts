@@ -135,6 +135,16 @@ describe('sites on PostgreSQL', { skip: pgSkip }, () => {
     const missing = await runCli(['status', '--db', db, '--json'], { cwd: dir });
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /^error STORE_NOT_INITIALIZED: no site in postgres:/);
+    const schemas = await withPgClient(
+      'public',
+      async (c) =>
+        (
+          await c.query('SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = $1', [
+            schemaFor(dir),
+          ])
+        ).rows[0],
+    );
+    assert.deepEqual(schemas, { n: 0 }, 'a mistyped site leaves no empty schema behind');
     const init = await runCli(['init', '--db', db, '--upstream', upstream.url, '--site-code', 'PS1'], { cwd: dir });
     assert.equal(init.code, 0, init.stderr);
     const sync = await runCli(['sync', '--db', db, '--json'], { cwd: dir, timeoutMs: 60_000 });

@@ -98,10 +98,10 @@ export class PgDatabase {
   }
 
   /**
-   * Connects the writing connection (creating the schema if needed) and a pool of up to
-   * `maxReaders` reading ones, all with the site's schema as their search path.
+   * Connects the writing connection (creating the schema if needed, unless `createSchema` is false)
+   * and a pool of up to `maxReaders` reading ones, all with the site's schema as their search path.
    */
-  static async connect(location: PgLocation, maxReaders = 4): Promise<PgDatabase> {
+  static async connect(location: PgLocation, createSchema = true, maxReaders = 4): Promise<PgDatabase> {
     const config = {
       connectionString: location.connectionString,
       // jit off: the planner overestimates the rows of the filtered downstream list, and compiling
@@ -115,7 +115,7 @@ export class PgDatabase {
     writer.on('error', () => {});
     try {
       await writer.connect();
-      await writer.query(`CREATE SCHEMA IF NOT EXISTS ${location.schema}`);
+      if (createSchema) await writer.query(`CREATE SCHEMA IF NOT EXISTS ${location.schema}`);
     } catch (err) {
       await writer.end().catch(() => {});
       throw toStoreError(err, `cannot open database ${redactUrl(location.connectionString)}`);

@@ -5,6 +5,7 @@
  * schema, so one database can hold several sites.
  */
 import type { StoredRevision, UpdateIdentity } from '../../catalog/model.ts';
+import { SupsyncError } from '../../shared/errors.ts';
 import type { SupSettings } from '../../site/settings.ts';
 import type {
   AlertRecord,
@@ -44,6 +45,11 @@ import { PgUpdateQueries } from './update-queries.ts';
 export interface PgSiteStoreOptions {
   /** Clock for times the store stamps itself (upstream expiry, ledger, site creation). */
   readonly now?: () => Date;
+  /**
+   * Refuse (STORE_NOT_INITIALIZED) a schema that holds no site tables, without creating or
+   * migrating anything: a mistyped schema name must not leave an empty one behind.
+   */
+  readonly mustExist?: boolean;
 }
 
 class PgSiteStore implements SiteStore {
@@ -255,8 +261,18 @@ class PgSiteStore implements SiteStore {
 export async function openPgSiteStore(url: string, options: PgSiteStoreOptions = {}): Promise<SiteStore> {
   const clock = options.now ?? (() => new Date());
   const now = () => clock().toISOString();
-  const db = await PgDatabase.connect(parsePgLocation(url));
+  const mustExist = options.mustExist === true;
+  const db = await PgDatabase.connect(parsePgLocation(url), !mustExist);
   try {
+    if (mustExist) {
+      // to_regclass looks in the search path, the site's schema: NULL when either is missing.
+      const found = await db.read('open', (tx) =>
+        tx.query<{ present: boolean }>("SELECT to_regclass('site') IS NOT NULL AS present"),
+      );
+      if (found.rows[0]?.present !== true) {
+        throw new SupsyncError('STORE_NOT_INITIALIZED', `no site in ${redactUrl(url)}; create one with supsync init`);
+      }
+    }
     await migratePg(db, PG_MIGRATIONS, now);
     // The derived refresh's working tables live in the writing connection's session.
     await db.session('open', DERIVED_SESSION_DDL);
