@@ -5,7 +5,7 @@
  * code; each adapter renders the SQL itself (and must agree with `normalizeKb` there).
  */
 import type { CategoryType, LocalizedProperties, StoredRevision, UpdateRevision } from '../catalog/model.ts';
-import { isGuid, revisionKey } from '../catalog/model.ts';
+import { contentHash, isGuid, revisionKey } from '../catalog/model.ts';
 import { SupsyncError } from '../shared/errors.ts';
 
 export type CategoryKind = 'product' | 'classification' | 'company' | 'family' | 'other';
@@ -92,6 +92,27 @@ export function updateSummaryRow(rev: UpdateRevision, now: string): UpdateSummar
 }
 
 /** Throws INPUT_INVALID for a revision without a GUID and integer revision number, or without XML. */
+/**
+ * A `revisions` row's values, in the column order both adapters insert them: update_id,
+ * revision_number, update_type, category_type, xml, content_hash, parsed, creation_date,
+ * publication_state, change_seq.
+ */
+export function revisionRowValues(stored: StoredRevision, seq: number): unknown[] {
+  const rev = stored.revision;
+  return [
+    rev.identity.updateId,
+    rev.identity.revisionNumber,
+    rev.updateType,
+    rev.categoryType ?? null,
+    stored.xml,
+    contentHash(stored.xml),
+    JSON.stringify(rev),
+    rev.creationDate,
+    rev.publicationState,
+    seq,
+  ];
+}
+
 export function assertStorable(stored: StoredRevision): void {
   const id = stored.revision?.identity;
   if (

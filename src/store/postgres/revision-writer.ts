@@ -8,8 +8,13 @@
  * of thousands of revisions; a round trip per revision would cost more than the writing.
  */
 import type { StoredRevision, UpdateRevision } from '../../catalog/model.ts';
-import { contentHash } from '../../catalog/model.ts';
-import { assertStorable, type CategoryKind, categoryKindOf, updateSummaryRow } from '../catalog-facts.ts';
+import {
+  assertStorable,
+  type CategoryKind,
+  categoryKindOf,
+  revisionRowValues,
+  updateSummaryRow,
+} from '../catalog-facts.ts';
 import type { PgDerivedRefresher } from './derived-refresh.ts';
 import type { PgTx } from './pg-driver.ts';
 
@@ -222,21 +227,7 @@ export class PgRevisionWriter {
     for (let i = 0; i < rows.length; i += REVISIONS_PER_STATEMENT) {
       const part = rows.slice(i, i + REVISIONS_PER_STATEMENT);
       const params: unknown[] = [];
-      for (const { stored, seq } of part) {
-        const rev = stored.revision;
-        params.push(
-          rev.identity.updateId,
-          rev.identity.revisionNumber,
-          rev.updateType,
-          rev.categoryType ?? null,
-          stored.xml,
-          contentHash(stored.xml),
-          JSON.stringify(rev),
-          rev.creationDate,
-          rev.publicationState,
-          seq,
-        );
-      }
+      for (const { stored, seq } of part) params.push(...revisionRowValues(stored, seq));
       await tx.query(upsertRevisions(part.length), params);
     }
   }

@@ -5,8 +5,13 @@
  * once and reused across batches; the only per-row reads are primary-key lookups.
  */
 import type { StoredRevision, UpdateRevision } from '../../catalog/model.ts';
-import { contentHash } from '../../catalog/model.ts';
-import { assertStorable, type CategoryKind, categoryKindOf, updateSummaryRow } from '../catalog-facts.ts';
+import {
+  assertStorable,
+  type CategoryKind,
+  categoryKindOf,
+  revisionRowValues,
+  updateSummaryRow,
+} from '../catalog-facts.ts';
 import type { DerivedRefresher } from './derived-refresh.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
@@ -81,18 +86,7 @@ export class RevisionWriter {
     const isLatest = existing === undefined || rn >= existing.latest_revision;
     if (isLatest) this.#upsertUpdate(rev, now);
     else s.olderRevision.run(rev.creationDate, id);
-    s.upsertRevision.run(
-      id,
-      rn,
-      rev.updateType,
-      rev.categoryType ?? null,
-      stored.xml,
-      contentHash(stored.xml),
-      JSON.stringify(rev),
-      rev.creationDate,
-      rev.publicationState,
-      this.#derived.nextSeq(),
-    );
+    s.upsertRevision.run(...revisionRowValues(stored, this.#derived.nextSeq()));
     if (!isLatest) return;
     this.#derived.markWritten(id);
     const kind = categoryKindOf(rev) ?? null;
