@@ -260,12 +260,13 @@ export class PgDerivedRefresher {
 
   /** The latest revisions of these updates were (re)written: their own derived rows are new. */
   markWritten(updateIds: readonly string[]): void {
-    this.#written.push(...updateIds);
+    // A loop, not push(...ids): spreading a list of 100k+ ids overflows the call stack.
+    for (const id of updateIds) this.#written.push(id);
   }
 
   /** These categories appeared, disappeared or changed type: updates naming them need their memberships re-resolved. */
   markCategoryChanged(updateIds: readonly string[]): void {
-    this.#categoryChanged.push(...updateIds);
+    for (const id of updateIds) this.#categoryChanged.push(id);
   }
 
   /**
