@@ -16,10 +16,16 @@
  * supsync's store, `leanPipelinedBoundRatio` with the lean floor.
  *
  *   node --import tsx bench/parse-store.ts [documents]     (default 20000)
+ *   node --import tsx bench/parse-store.ts --pg <postgres://…> [documents]
+ *
+ * With `--pg`, only the bare parse, the parse and (g) parse + store into a site on that PostgreSQL
+ * server (a fresh schema each round, one batch in flight while the next is parsed: the server's
+ * processes do the writing) are run, into parse-store-postgres.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { SaxesParser } from 'saxes';
 import { openStore } from '../src/app.ts';
 import { contentHash, type StoredRevision } from '../src/catalog/model.ts';
@@ -30,7 +36,10 @@ import type { SiteStore } from '../src/store/site-store.ts';
 import { openDatabase } from '../src/store/sqlite/sqlite-driver.ts';
 import { openThreadedSiteStore } from '../src/store/sqlite/threaded-site-store.ts';
 
-const n = Number(process.argv[2] ?? 20_000);
+const pgAt = process.argv.indexOf('--pg');
+const PG_URL = pgAt < 0 ? undefined : process.argv[pgAt + 1];
+const positional = process.argv.slice(2).filter((_, i) => pgAt < 0 || (i !== pgAt - 2 && i !== pgAt - 1));
+const n = Number(positional[0] ?? 20_000);
 const docs: string[] = [];
 for (const rev of generateCatalog({ updates: n, seed: 'parse-store', now: new Date('2026-11-10T00:00:00Z') })) {
   docs.push(rev.xml);
@@ -86,6 +95,24 @@ async function parseAndStoreWith(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  return seconds;
+}
+
+let pgRound = 0;
+/** (g) The site in schema bench_parse_store_<round> of the --pg server, dropped afterwards. */
+async function parseAndStoreOnPostgres(): Promise<number> {
+  const url = new URL(PG_URL as string);
+  const schema = `bench_parse_store_${++pgRound}`;
+  url.searchParams.set('schema', schema);
+  const drop = async () => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  };
+  await drop();
+  const seconds = await parseAndStoreWith(() => openStore(url.toString()), true);
+  await drop();
   return seconds;
 }
 
@@ -190,6 +217,33 @@ async function time(fn: () => unknown): Promise<number> {
   const t = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+if (PG_URL !== undefined) {
+  // Alternated as below; the best of three.
+  let saxes = Infinity;
+  let parse = Infinity;
+  let onPostgres = Infinity;
+  for (let i = 0; i < 3; i++) {
+    saxes = Math.min(saxes, await time(bareSaxes));
+    parse = Math.min(parse, await time(parseOnly));
+    onPostgres = Math.min(onPostgres, await parseAndStoreOnPostgres());
+  }
+  const result = {
+    machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() },
+    documents: docs.length,
+    megabytes: Math.round(mb * 10) / 10,
+    bareSaxesSeconds: Math.round(saxes * 100) / 100,
+    parseSeconds: Math.round(parse * 100) / 100,
+    parseAndStoreOnPostgresSeconds: Math.round(onPostgres * 100) / 100,
+    parseAndStoreOnPostgresRatio: Math.round((saxes / onPostgres) * 100) / 100,
+  };
+  console.log(JSON.stringify(result));
+  writeFileSync(
+    new URL('./results/parse-store-postgres.json', import.meta.url),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  process.exit(0);
 }
 
 // Alternate the variants so machine load hits them alike; keep the best of three.
