@@ -24,7 +24,7 @@ function toSyncEvent(event: string, data: unknown): SyncEvent | undefined {
   if (event === 'started' || event === 'phase') return data as SyncEvent;
   if (event === 'progress') return { kind: 'progress', ...d } as SyncEvent;
   // The stream's `finished` carries the run only; what reads these events here needs no more.
-  if (event === 'finished') return { kind: 'finished', run: data as SyncRunRecord, catalogChanged: false };
+  if (event === 'finished') return { kind: 'finished', run: data as SyncRunRecord, catalogVersionChanged: false };
   return undefined;
 }
 

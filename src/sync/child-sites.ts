@@ -1,13 +1,13 @@
 /**
- * The hierarchy below a site: after each successful sync that changed its catalog, the site
- * notifies its child sites, which then sync from it (ConfigMgr's parent sync request: "Sending sync
+ * The hierarchy below a site: after each successful sync that moved its catalog version (it
+ * changed the catalog, or took its own parent's higher version), the site notifies its child sites, which then sync from it (ConfigMgr's parent sync request: "Sending sync
  * notification to child site(s): PS1, PS2" at the parent, "Performing sync on parent request" at
  * the child); and the sync status of every SUP below it is read from the sites themselves.
  *
  * A notification is `POST <child>/api/v1/sync` with `{"full": false, "parent": "<site code>",
  * "parentCatalogVersion": <n>}` and the operator token the child issued for this parent; the
- * child's planner escalates it to full when its own rules say so, and its log names the parent and
- * that version, as ConfigMgr's does. A child that cannot be reached or refuses is logged and recorded, and never slows
+ * child's planner escalates it to full when its own rules say so, its log names the parent and
+ * that version, and on success it takes that version as its own, as a ConfigMgr child does. A child that cannot be reached or refuses is logged and recorded, and never slows
  * or fails the parent's sync. Notifications of one sync finish before the site closes.
  */
 import { request } from 'undici';
@@ -73,19 +73,20 @@ export interface ChildNotifierOptions {
   readonly timeoutMs?: number;
 }
 
-/** Notifies the child sites after each successful sync that changed the catalog. */
+/** Notifies the child sites after each successful sync that moved the catalog version. */
 export class ChildNotifier {
   private readonly pending = new Set<Promise<void>>();
 
   constructor(private readonly opts: ChildNotifierOptions) {}
 
   /**
-   * Takes every engine event; a successful run notifies the children. One that changed nothing
-   * does not: the children have nothing new, and sites named in a loop stop notifying each other.
+   * Takes every engine event; a successful run notifies the children. One that left the catalog
+   * version as it was does not: the children have nothing new, and sites named in a loop stop
+   * notifying each other (a version taken from a parent is never higher than the parent's).
    */
   onEvent(event: SyncEvent): void {
     if (event.kind !== 'finished' || event.run.state !== 'succeeded') return;
-    const p = this.notifyAll(event.run, event.catalogChanged)
+    const p = this.notifyAll(event.run, event.catalogVersionChanged)
       .catch((err) => this.opts.log.write('warning', `Sending sync notifications failed: ${messageOf(err)}`))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
@@ -96,10 +97,10 @@ export class ChildNotifier {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
   }
 
-  private async notifyAll(run: SyncRunRecord, catalogChanged: boolean): Promise<void> {
+  private async notifyAll(run: SyncRunRecord, catalogVersionChanged: boolean): Promise<void> {
     const [children, settings] = await Promise.all([this.opts.store.listChildSites(), this.opts.store.getSettings()]);
     if (children.length === 0 || settings === undefined) return;
-    if (!catalogChanged) {
+    if (!catalogVersionChanged) {
       this.opts.log.write('info', 'No catalog changes in this sync; child sites are not notified');
       return;
     }

@@ -39,8 +39,8 @@ export type SyncEvent =
   | {
       readonly kind: 'finished';
       readonly run: SyncRunRecord;
-      /** Whether the run changed the catalog (and so bumped SyncCatalogVersion). */
-      readonly catalogChanged: boolean;
+      /** Whether the run moved SyncCatalogVersion: it changed the catalog, or took its parent's higher version. */
+      readonly catalogVersionChanged: boolean;
     }
   | { readonly kind: 'alert'; readonly state: 'raised' | 'canceled'; readonly message: string };
 
@@ -137,7 +137,7 @@ export class SyncEngine {
         ? await this.plan(run.kind === 'full')
         : { kind: 'full', reason: from.reason, reasons: [from.reason] };
     const startedAt = this.now();
-    let catalogChanged = false;
+    let catalogVersionChanged = false;
     let record = await store.updateRun(run.id, {
       state: 'running',
       kind: plan.kind,
@@ -166,11 +166,11 @@ export class SyncEngine {
         await store.updateRun(run.id, { kind: 'full', reason: reset });
         outcome = await this.syncFrom(settings, plan, run.id, signal, undefined);
       }
-      ({ record, catalogChanged } = await this.succeed(run.id, settings, plan, outcome, startedAt, parent));
+      ({ record, catalogVersionChanged } = await this.succeed(run.id, settings, plan, outcome, startedAt, parent));
     } catch (err) {
       record = await this.fail(run.id, settings, err, startedAt, signal);
     }
-    this.emit({ kind: 'finished', run: record, catalogChanged });
+    this.emit({ kind: 'finished', run: record, catalogVersionChanged });
     return record;
   }
 
@@ -338,18 +338,19 @@ export class SyncEngine {
     outcome: SyncOutcome,
     startedAt: Date,
     parent: ParentRequest | undefined,
-  ): Promise<{ record: SyncRunRecord; catalogChanged: boolean }> {
+  ): Promise<{ record: SyncRunRecord; catalogVersionChanged: boolean }> {
     const { store, log } = this.opts;
     const now = this.now();
     const changed = [outcome.categories, outcome.updates].reduce(
       (n, c) => n + c.downloaded + c.repaired + c.expired + c.removed,
       outcome.restored,
     );
-    let version = await store.getCatalogVersion();
-    if (changed > 0) {
-      version++;
-      await store.setCatalogVersion(version);
-    }
+    const previous = await store.getCatalogVersion();
+    // A child synced on its parent's request takes the parent's version, as a ConfigMgr child sets
+    // its content version to its parent's, so the hierarchy view shows which children are current.
+    // Never backwards: a child that counted past it (its own syncs) keeps counting from there.
+    const version = Math.max(changed > 0 ? previous + 1 : previous, parent?.catalogVersion ?? 0);
+    if (version !== previous) await store.setCatalogVersion(version);
     log.write(
       'info',
       `Set content version of update source {${updateSourceGuid(settings)}} for site ${settings.siteCode} to ${version}`,
@@ -378,7 +379,7 @@ export class SyncEngine {
       updates: outcome.updates,
       catalogVersion: version,
     });
-    return { record, catalogChanged: changed > 0 };
+    return { record, catalogVersionChanged: version !== previous };
   }
 
   private async fail(runId: number, settings: SupSettings, err: unknown, startedAt: Date, signal: AbortSignal) {

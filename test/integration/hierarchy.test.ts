@@ -76,7 +76,10 @@ describe('a hierarchy: the parent notifies its children after each successful sy
   });
 
   it('the parent syncs, notifies every child, and the reachable child syncs from it with trigger parent', async () => {
+    // The parent has counted 33 catalog versions before; its child has counted none.
+    await parent.site.store.setCatalogVersion(33);
     const run = await syncOnce(parent.site);
+    assert.equal(run.catalogVersion, 34);
     assert.equal(run.state, 'succeeded', run.errorMessage);
     childRun = await eventually(async () => {
       const r = (await child.site.store.listRuns(5)).find((x) => x.trigger === 'parent');
@@ -89,7 +92,15 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     assert.deepEqual(await latestKeys(child.site.store), await latestKeys(parent.site.store));
     assert.deepEqual(await latestKeys(child.site.store), await offeredUnder(upstream.site.store));
     assert.ok(child.log.lines.some((l) => l.message === 'Performing sync on parent request'));
-    assert.ok(child.log.lines.some((l) => l.message === 'Successfully synced site with parent CS1, version 1'));
+    assert.ok(child.log.lines.some((l) => l.message === 'Successfully synced site with parent CS1, version 34'));
+  });
+
+  it("the child takes its parent's catalog version as its own", async () => {
+    assert.equal(childRun.catalogVersion, 34);
+    assert.equal(await child.site.store.getCatalogVersion(), 34);
+    assert.ok(
+      child.log.lines.some((l) => /^Set content version of update source \{.*\} for site PS1 to 34$/.test(l.message)),
+    );
   });
 
   it('what came of each notification is logged and recorded at the parent', async () => {
@@ -103,7 +114,7 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     assert.match(result.PS3 ?? '', /^unreachable: /);
     const lines = parent.log.lines.map((l) => l.message);
     assert.ok(
-      lines.includes('Sending sync notification to child site(s): PS1, PS2, PS3 (catalog version 1)'),
+      lines.includes('Sending sync notification to child site(s): PS1, PS2, PS3 (catalog version 34)'),
       lines.join('\n'),
     );
     assert.ok(
@@ -132,7 +143,7 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     const [ps1, ps2, ps3] = body.children;
     assert.equal(ps1?.status?.SiteCode, 'PS1');
     assert.equal(ps1?.status?.LastSyncState, 6702);
-    assert.equal(ps1?.status?.SyncCatalogVersion, 1);
+    assert.equal(ps1?.status?.SyncCatalogVersion, 34);
     assert.equal(ps2?.status, null);
     assert.match(ps2?.statusError ?? '', /^HTTP 401 AUTH_REQUIRED/);
     assert.match(ps3?.statusError ?? '', /^unreachable: /);
@@ -187,6 +198,32 @@ describe('a hierarchy: the parent notifies its children after each successful sy
     );
   });
 
+  it("a parent's version moves a child that changed nothing forward, never back", async () => {
+    const notify = async (parentCatalogVersion: number) => {
+      const res = await fetch(`${childHttp.url}/api/v1/sync`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${childToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ full: false, parent: 'CS1', parentCatalogVersion }),
+      });
+      assert.equal(res.status, 202);
+      const { runId } = (await res.json()) as { runId: number };
+      return eventually(async () => {
+        const r = await child.site.store.getRun(runId);
+        return r?.state === 'succeeded' || r?.state === 'failed' ? r : undefined;
+      }, `child run ${runId}`);
+    };
+    const behind = await notify(40);
+    assert.equal(behind.state, 'succeeded', behind.errorMessage);
+    assert.equal(behind.updates?.downloaded, 0);
+    assert.equal(await child.site.store.getCatalogVersion(), 40);
+    // A child that counted past its parent (syncs of its own) keeps its number.
+    await child.site.store.setCatalogVersion(50);
+    const ahead = await notify(41);
+    assert.equal(ahead.state, 'succeeded', ahead.errorMessage);
+    assert.equal(ahead.catalogVersion, 50);
+    assert.equal(await child.site.store.getCatalogVersion(), 50);
+  });
+
   it('a child refuses a parent request whose site code is malformed', async () => {
     const res = await fetch(`${childHttp.url}/api/v1/sync`, {
       method: 'POST',
@@ -199,12 +236,14 @@ describe('a hierarchy: the parent notifies its children after each successful sy
 
   it('a failed parent sync notifies nobody', async () => {
     const before = await parent.site.store.listChildSites();
+    const parentRuns = async () => (await child.site.store.listRuns(20)).filter((r) => r.trigger === 'parent').length;
+    const childRunsBefore = await parentRuns();
     await upstream.close();
     upstreamClosed = true;
     const run = await syncOnce(parent.site);
     assert.equal(run.state, 'failed');
     await parent.site.childNotificationsSettled();
     assert.deepEqual(await parent.site.store.listChildSites(), before);
-    assert.equal((await child.site.store.listRuns(10)).filter((r) => r.trigger === 'parent').length, 1);
+    assert.equal(await parentRuns(), childRunsBefore);
   });
 });
