@@ -158,6 +158,23 @@ const alert = {
   required: ['id', 'kind', 'state', 'raisedAt', 'message'],
 } as const;
 
+const statusMessage = {
+  $id: 'StatusMessage',
+  type: 'object',
+  description:
+    'A status message of the sync manager (component SMS_WSUS_SYNC_MANAGER): 6701 started, 6704 and 6705 in ' +
+    'progress, 6702 done, 6703 failed.',
+  properties: {
+    id: int,
+    runId: int,
+    messageId: int,
+    severity: { type: 'string', enum: ['I', 'W', 'E'], description: 'informational, warning or error' },
+    time: str,
+    text: str,
+  },
+  required: ['id', 'messageId', 'severity', 'time', 'text'],
+} as const;
+
 const token = {
   $id: 'ApiToken',
   type: 'object',
@@ -222,6 +239,7 @@ export function addSharedSchemas(app: FastifyInstance): void {
     softwareUpdate,
     category,
     alert,
+    statusMessage,
     token,
     audit,
     apiError,

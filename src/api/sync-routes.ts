@@ -1,6 +1,7 @@
 /**
  * Sync routes: SyncNow (`POST /sync`, answers at once with the run that will serve the request),
- * SMS_SUPSyncStatus, run history, and one run's live progress as server-sent events.
+ * SMS_SUPSyncStatus, the sync manager's status messages, the hierarchy, run history, and one run's
+ * live progress as server-sent events.
  */
 import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';
@@ -115,6 +116,21 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     summary: 'Sync status of every software update point of the site (SMS_SUPSyncStatus)',
     response: { 200: listOf('SupSyncStatus') },
     handler: async () => [await currentStatus()],
+  });
+
+  addRoute<{ Querystring: { limit: number } }>(app, ctx.auth, {
+    method: 'GET',
+    url: '/status-messages',
+    role: 'read',
+    tags: ['sync'],
+    summary: 'Status messages of the sync manager (SMS_WSUS_SYNC_MANAGER), newest first',
+    querystring: {
+      type: 'object',
+      properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      additionalProperties: false,
+    },
+    response: { 200: { type: 'object', properties: { items: listOf('StatusMessage') }, required: ['items'] } },
+    handler: async (request) => ({ items: await ctx.store.listStatusMessages(request.query.limit) }),
   });
 
   addRoute<{ Querystring: { depth: number } }>(app, ctx.auth, {

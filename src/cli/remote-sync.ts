@@ -4,12 +4,13 @@
  * the same progress output as a local sync.
  */
 
-import type { SyncRunRecord } from '../store/site-store.ts';
+import type { StatusMessage, SyncRunRecord } from '../store/site-store.ts';
 import type { SyncEvent } from '../sync/engine.ts';
 import type { SupSyncStatus } from '../sync/status.ts';
 import type { CommandContext } from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
 import type { RemoteClient } from './remote-client.ts';
+import { printStatusReport } from './sync-progress.ts';
 
 interface SyncAnswer {
   readonly runId: number;
@@ -68,24 +69,29 @@ export async function remoteSync(ctx: CommandContext, client: RemoteClient, o: R
 }
 
 /** SMS_SUPSyncStatus and recent runs from the server. */
-export async function remoteStatus(ctx: CommandContext, client: RemoteClient, json: boolean): Promise<number> {
-  const [rows, runs] = await Promise.all([
+export async function remoteStatus(
+  ctx: CommandContext,
+  client: RemoteClient,
+  json: boolean,
+  messages: number | undefined,
+): Promise<number> {
+  const [rows, runs, statusMessages] = await Promise.all([
     client.get<(SupSyncStatus & { Running: unknown })[]>('/api/v1/status'),
     client.get<{ items: SyncRunRecord[] }>('/api/v1/runs', { limit: 10 }),
+    messages === undefined
+      ? undefined
+      : client.get<{ items: StatusMessage[] }>('/api/v1/status-messages', { limit: messages }),
   ]);
+  const withMessages = statusMessages === undefined ? {} : { StatusMessages: statusMessages.items };
   if (json) {
-    printJson(
-      ctx.io,
-      rows.length === 1 ? { ...rows[0], LastRun: runs.items.find((r) => r.state !== 'queued') ?? null } : rows,
-    );
+    const lastRun = runs.items.find((r) => r.state !== 'queued') ?? null;
+    printJson(ctx.io, rows.length === 1 ? { ...rows[0], LastRun: lastRun, ...withMessages } : rows);
     return 0;
   }
-  for (const status of rows) {
-    for (const [k, v] of Object.entries(status))
-      ctx.io.out(`${k.padEnd(24)} ${v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : v}\n`);
-  }
-  ctx.io.out('\nRecent runs:\n');
-  for (const r of runs.items)
-    ctx.io.out(`  #${r.id} ${r.state.padEnd(9)} ${r.kind.padEnd(5)} ${r.startedAt ?? r.queuedAt}  ${r.reason}\n`);
+  printStatusReport(ctx.io, {
+    statuses: rows,
+    runs: runs.items,
+    ...(statusMessages === undefined ? {} : { messages: statusMessages.items }),
+  });
   return 0;
 }

@@ -5,11 +5,11 @@ import type { Command } from 'commander';
 import { openSite, type Site } from '../app.ts';
 import type { SyncRequest } from '../sync/coordinator.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
-import { action, type CommandContext } from './command-kit.ts';
+import { action, type CommandContext, intOption } from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
 import { remoteStatus, remoteSync } from './remote-sync.ts';
-import { printRun, progressPrinter } from './sync-progress.ts';
+import { printRun, printStatusReport, progressPrinter } from './sync-progress.ts';
 
 interface SyncOptions {
   db?: string;
@@ -98,36 +98,47 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
     .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'ask a running site (supsync serve) instead')
     .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+    .option('--messages [count]', 'also the latest status messages of SMS_WSUS_SYNC_MANAGER (default 20)')
     .option('--json', 'print JSON with the SMS_SUPSyncStatus field names')
     .action(
-      action(ctx, async (o: { db?: string; server?: string; token?: string; json?: boolean }) => {
-        const target = targetOf(o);
-        if (target.kind === 'remote') {
+      action(
+        ctx,
+        async (o: { db?: string; server?: string; token?: string; messages?: string | true; json?: boolean }) => {
+          const target = targetOf(o);
+          const messages =
+            o.messages === undefined
+              ? undefined
+              : intOption('messages', o.messages === true ? '20' : o.messages, 1, 1000);
+          if (target.kind === 'remote') {
+            try {
+              return await remoteStatus(ctx, target.client, o.json === true, messages);
+            } finally {
+              await target.client.close();
+            }
+          }
+          const site = await openSite({ db: target.db, mustExist: true });
           try {
-            return await remoteStatus(ctx, target.client, o.json === true);
-          } finally {
-            await target.client.close();
-          }
-        }
-        const site = await openSite({ db: target.db, mustExist: true });
-        try {
-          const status = await readSupSyncStatus(site.store);
-          const runs = await site.store.listRuns(10);
-          if (o.json) {
-            printJson(ctx.io, { ...status, LastRun: runs.find((r) => r.state !== 'queued') ?? null });
+            const status = await readSupSyncStatus(site.store);
+            const runs = await site.store.listRuns(10);
+            const statusMessages = messages === undefined ? undefined : await site.store.listStatusMessages(messages);
+            if (o.json) {
+              printJson(ctx.io, {
+                ...status,
+                LastRun: runs.find((r) => r.state !== 'queued') ?? null,
+                ...(statusMessages === undefined ? {} : { StatusMessages: statusMessages }),
+              });
+              return 0;
+            }
+            printStatusReport(ctx.io, {
+              statuses: [status],
+              runs,
+              ...(statusMessages === undefined ? {} : { messages: statusMessages }),
+            });
             return 0;
+          } finally {
+            await site.close();
           }
-          for (const [k, v] of Object.entries(status))
-            ctx.io.out(`${k.padEnd(24)} ${v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : v}\n`);
-          ctx.io.out('\nRecent runs:\n');
-          for (const r of runs)
-            ctx.io.out(
-              `  #${r.id} ${r.state.padEnd(9)} ${r.kind.padEnd(5)} ${r.startedAt ?? r.queuedAt}  ${r.reason}\n`,
-            );
-          return 0;
-        } finally {
-          await site.close();
-        }
-      }),
+        },
+      ),
     );
 }

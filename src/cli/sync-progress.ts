@@ -1,9 +1,9 @@
 /**
- * Showing a sync to a person: a progress bar per phase in a terminal, plain lines otherwise, and
- * the finished run's counts.
+ * Showing a sync to a person: a progress bar per phase in a terminal, plain lines otherwise, the
+ * finished run's counts, and the status report of `supsync status`.
  */
 import { SingleBar } from 'cli-progress';
-import type { SyncRunRecord } from '../store/site-store.ts';
+import type { StatusMessage, SyncRunRecord } from '../store/site-store.ts';
 import type { SyncEvent } from '../sync/engine.ts';
 import { type Io, tenthsPrinter } from './output.ts';
 
@@ -59,4 +59,26 @@ export function printRun(io: Io, run: SyncRunRecord, logPath: string): void {
   if (run.errorCode !== undefined) io.out(`  error ${run.errorCode}: ${run.errorMessage ?? ''}\n`);
   if (run.catalogVersion !== undefined) io.out(`  catalog version ${run.catalogVersion}\n`);
   io.out(`  log: ${logPath}\n`);
+}
+
+/** What `supsync status` shows, read from a local site or a running one. */
+export interface StatusReport {
+  /** SMS_SUPSyncStatus rows. */
+  readonly statuses: readonly object[];
+  readonly runs: readonly SyncRunRecord[];
+  /** With `--messages`: the sync manager's latest status messages, newest first. */
+  readonly messages?: readonly StatusMessage[];
+}
+
+/** `supsync status` as text: the status fields, the recent runs and, if asked, the status messages. */
+export function printStatusReport(io: Io, report: StatusReport): void {
+  for (const status of report.statuses)
+    for (const [k, v] of Object.entries(status))
+      io.out(`${k.padEnd(24)} ${v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+  io.out('\nRecent runs:\n');
+  for (const r of report.runs)
+    io.out(`  #${r.id} ${r.state.padEnd(9)} ${r.kind.padEnd(5)} ${r.startedAt ?? r.queuedAt}  ${r.reason}\n`);
+  if (report.messages === undefined) return;
+  io.out('\nStatus messages (SMS_WSUS_SYNC_MANAGER):\n');
+  for (const m of report.messages) io.out(`  ${m.time}  ${m.severity}  ${m.messageId}  ${m.text}\n`);
 }

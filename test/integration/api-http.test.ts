@@ -195,6 +195,18 @@ describe('the site service over HTTP', () => {
     assert.match(sync.out, /^sync #\d+ queued \(delta\) on http:\/\/127\.0\.0\.1:\d+$/m);
     assert.match(sync.out, /^sync #\d+ succeeded: delta/m);
 
+    // The sync manager's status messages, as text and as JSON.
+    const messages = await run('status', ...remote, '--messages', '3');
+    assert.equal(messages.code, 0, messages.err);
+    const said = messages.out.slice(messages.out.indexOf('Status messages (SMS_WSUS_SYNC_MANAGER):\n'));
+    assert.match(said, /^Status messages \(SMS_WSUS_SYNC_MANAGER\):\n {2}\S+Z {2}I {2}6702 {2}\S.*\n(?: {2}.*\n){2}$/);
+    const messagesJson = JSON.parse((await run('status', ...remote, '--messages', '--json')).out);
+    assert.equal(messagesJson.StatusMessages[0].messageId, 6702);
+    assert.ok(messagesJson.StatusMessages.some((m: { messageId: number }) => m.messageId === 6701));
+    const badCount = await run('status', ...remote, '--messages', 'all');
+    assert.equal(badCount.code, 2);
+    assert.match(badCount.err, /^error INPUT_INVALID: --messages must be a whole number from 1 to 1000/);
+
     const noWait = await run('sync', ...remote, '--no-wait', '--full', '--json');
     assert.equal(noWait.code, 0, noWait.err);
     assert.equal(JSON.parse(noWait.out).kind, 'full');

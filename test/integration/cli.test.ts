@@ -277,6 +277,20 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assert.ok(typeof s.LastSuccessfulSyncTime === 'string');
     });
 
+    it('status --messages lists what the sync manager said, newest first', async () => {
+      const r = await cli('status', '--db', siteDb, '--messages', '2');
+      assert.equal(r.code, 0, r.stderr);
+      const said = r.stdout.slice(r.stdout.indexOf('Status messages (SMS_WSUS_SYNC_MANAGER):\n'));
+      assert.match(
+        said,
+        /^Status messages \(SMS_WSUS_SYNC_MANAGER\):\n {2}\S+Z {2}I {2}6702 {2}.*\n {2}\S+Z {2}I {2}\d{4} {2}.*\n$/,
+      );
+      const json = jsonOf<{ StatusMessages: { messageId: number }[] }>(
+        await cli('status', '--db', siteDb, '--json', '--messages'),
+      );
+      assert.equal(json.StatusMessages.at(-1)?.messageId, 6701, 'the first sync started with 6701');
+    });
+
     it('config set products by exact title, once the site knows its products: same subscription, still delta', async () => {
       const r = await cli('config', 'set', '--db', siteDb, 'products', 'Windows 11,Microsoft Defender Antivirus');
       assert.equal(r.code, 0, r.stderr);

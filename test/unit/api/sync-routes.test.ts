@@ -104,6 +104,28 @@ describe('sync routes (SyncNow semantics)', () => {
     assert.match(metrics, /^supsync_last_success_timestamp_seconds 0$/m);
   });
 
+  it('GET /status-messages: what each run said, newest first, 6701 started and 6703 failed', async () => {
+    const res = await f.call('GET', '/api/v1/status-messages?limit=50', { token: f.tokens.read });
+    assert.equal(res.statusCode, 200, res.body);
+    const items = res.json().items as { id: number; runId: number; messageId: number; severity: string }[];
+    const ofRun = (runId: number) => items.filter((m) => m.runId === runId).map((m) => [m.messageId, m.severity]);
+    for (const runId of [first, queued]) {
+      const said = ofRun(runId);
+      assert.deepEqual(said.at(-1), [6701, 'I'], `run ${runId} starts with 6701`);
+      assert.deepEqual(said[0], [6703, 'E'], `run ${runId} ends with 6703`);
+    }
+    assert.deepEqual(
+      items.map((m) => m.id),
+      items.map((m) => m.id).sort((a, b) => b - a),
+      'newest first',
+    );
+    const one = await f.call('GET', '/api/v1/status-messages?limit=1', { token: f.tokens.read });
+    assert.deepEqual(one.json().items, items.slice(0, 1));
+    const bad = await f.call('GET', '/api/v1/status-messages?limit=0', { token: f.tokens.read });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, 'INPUT_INVALID');
+  });
+
   it('the event stream of a finished run sends the final record and ends', async () => {
     const res = await f.call('GET', `/api/v1/runs/${first}/events`, { token: f.tokens.read });
     assert.equal(res.statusCode, 200);
