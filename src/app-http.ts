@@ -1,13 +1,14 @@
 /**
  * The HTTP side of the composition root: the site's Fastify server with the REST API, its
- * OpenAPI document and docs, /health and /metrics, the MS-WSUSSS endpoints for child sites, the
- * scheduler and the alert webhook. Kept apart from app.ts so that commands that only sync do not
+ * OpenAPI document and docs, the web console, /health and /metrics, the MS-WSUSSS endpoints for
+ * child sites, the scheduler and the alert webhook. Kept apart from app.ts so that commands that only sync do not
  * load any of it.
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AlertWebhook } from './api/alert-webhook.ts';
 import type { ApiOptions } from './api/api-context.ts';
+import { registerConsole } from './api/console-routes.ts';
 import { registerOpenApi, registerOpenApiDocs } from './api/openapi.ts';
 import { registerApi } from './api/register-api.ts';
 import { checkUpstream, type UpstreamCheck } from './api/upstream-check.ts';
@@ -102,6 +103,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   });
   registerWsusssRoutes(app, upstream);
   await registerOpenApiDocs(app);
+  registerConsole(app);
   app.addHook('onReady', async () => {
     await scheduler?.start();
   });

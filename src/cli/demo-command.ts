@@ -97,7 +97,8 @@ async function runDemo(ctx: CommandContext, o: DemoOptions): Promise<number> {
     const { token } = await createApiToken(site.store, `demo-admin-${Date.now()}`, 'admin', () => new Date());
 
     io.out(
-      `\nMicrosoft Update stand-in: ${upstreamUrl}\nSite CS1 API:              ${base}/api/v1\nAPI docs:                  ${base}/docs\n`,
+      `\nMicrosoft Update stand-in: ${upstreamUrl}\nSite CS1 API:              ${base}/api/v1\nAPI docs:                  ${base}/docs\n` +
+        `Console:                   ${base}/console/\n`,
     );
     io.out(`Admin token (shown once):  ${token}\nwsyncmgr.log:              ${site.logPath}\n\n`);
     for (const e of early) progress.onEvent(e);

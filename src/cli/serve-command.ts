@@ -50,6 +50,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
           }
           ctx.io.out(
             `supsync serving ${address}\n  REST API:  ${address}/api/v1 (docs ${address}/docs, OpenAPI ${address}/openapi.json)\n` +
+              `  console:   ${address}/console/\n` +
               `  MS-WSUSSS: ${address}/ServerSyncWebService/ServerSyncWebService.asmx\n` +
               `  scheduler: ${o.scheduler ? 'on' : 'off'}\n`,
           );

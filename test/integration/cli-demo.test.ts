@@ -41,6 +41,7 @@ describe('supsync demo as a process', { concurrency: 1 }, () => {
     base = apiLine[1] as string;
     api = `${base}/api/v1`;
     assert.match(out, new RegExp(`^API docs: +${base}/docs$`, 'm'));
+    assert.match(out, new RegExp(`^Console: +${base}/console/$`, 'm'));
     token = /^Admin token \(shown once\): +(sup_[A-Za-z0-9_-]{43})$/m.exec(out)?.[1] ?? '';
     assert.ok(token, out);
     assert.match(out, /^full sync \(#1\): first synchronization from this upstream$/m);

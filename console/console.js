@@ -1,0 +1,321 @@
+/**
+ * The supsync web console: the synchronization status of this site's software update point and of
+ * every site below it, live progress, SyncNow (delta or full), the run history and the sync
+ * manager's status messages, all read from the site's REST API with a token the admin pastes.
+ *
+ * The token stays in this tab's sessionStorage and goes only to this site's API. Nothing here
+ * writes markup from data: every value is set as text.
+ */
+const API = new URL('../api/v1/', window.location.href);
+const TOKEN_KEY = 'supsync.token';
+/** How often the page asks again: while a sync runs or waits, and otherwise. */
+const BUSY_MS = 1000;
+const IDLE_MS = 10_000;
+/** The child sites are asked through this site, each a network call away: less often. */
+const HIERARCHY_MS = 30_000;
+
+const STATE_TEXT = {
+  6701: 'Synchronization started',
+  6702: 'Synchronization completed',
+  6703: 'Synchronization failed',
+  6704: 'In progress: synchronizing from the upstream',
+  6705: 'In progress: synchronizing the site database',
+};
+const LINK_TEXT = { 0: 'Healthy', 1: 'Degraded', 2: 'Error' };
+const SEVERITY_TEXT = { I: 'Information', W: 'Warning', E: 'Error' };
+const PHASE_TEXT = {
+  connecting: 'Connecting to the upstream',
+  categories: 'Synchronizing categories',
+  updates: 'Synchronizing updates',
+  'site-database': 'Applying supersedence, expiry and cleanup',
+};
+
+const byId = (id) => document.getElementById(id);
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(`${code}: ${message}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** One call to the site's API with the token; an error answer becomes an ApiError with its code. */
+async function api(path, init = {}) {
+  const headers = { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}` };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(new URL(path, API), { ...init, headers });
+  } catch (err) {
+    throw new ApiError(0, 'SERVER_UNREACHABLE', err instanceof Error ? err.message : String(err));
+  }
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, body?.code ?? `HTTP_${res.status}`, body?.message ?? res.statusText);
+  return body;
+}
+
+const time = (iso) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '');
+
+/** "0d00h03m53s", as wsyncmgr.log's "Sync time". */
+function duration(fromIso, toIso) {
+  if (!fromIso || !toIso) return '';
+  let s = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 1000));
+  const d = Math.floor(s / 86_400);
+  s -= d * 86_400;
+  const two = (n) => String(n).padStart(2, '0');
+  return `${d}d${two(Math.floor(s / 3600))}h${two(Math.floor((s % 3600) / 60))}m${two(s % 60)}s`;
+}
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text === undefined || text === null ? '' : String(text);
+  if (className) td.className = className;
+  return td;
+}
+
+function row(cells, className) {
+  const tr = document.createElement('tr');
+  tr.append(...cells);
+  if (className) tr.className = className;
+  return tr;
+}
+
+function stateClass(state) {
+  if (state === 6702 || state === 'succeeded') return 'state-ok';
+  if (state === 6703 || state === 'failed') return 'state-failed';
+  return 'state-running';
+}
+
+/** One row of the status table: a site's SMS_SUPSyncStatus, or why it could not be read. */
+function statusRow(label, status, failure, className) {
+  if (status === null) {
+    return row(
+      [
+        cell(label),
+        cell(''),
+        cell(''),
+        cell(''),
+        cell(failure, 'state-failed'),
+        ...Array(5)
+          .fill(0)
+          .map(() => cell('')),
+      ],
+      className,
+    );
+  }
+  const state = status.LastSyncState;
+  const error =
+    status.LastSyncErrorCode === 0
+      ? ''
+      : `${status.LastSyncErrorName ?? ''} (0x${(status.LastSyncErrorCode >>> 0).toString(16).toUpperCase()}) ${status.LastSyncErrorMessage ?? ''}`;
+  return row(
+    [
+      cell(label),
+      cell(status.WSUSServerName),
+      cell(status.WSUSSourceServer),
+      cell(status.SyncCatalogVersion, 'number'),
+      cell(
+        state === null || state === undefined ? 'Never synchronized' : `${STATE_TEXT[state] ?? 'State'} (${state})`,
+        stateClass(state),
+      ),
+      cell(time(status.LastSyncStateTime)),
+      cell(time(status.LastSuccessfulSyncTime)),
+      cell(error, 'error'),
+      cell(LINK_TEXT[status.ReplicationLinkStatus] ?? ''),
+      cell(status.NextScheduledSync === undefined ? '' : time(status.NextScheduledSync)),
+    ],
+    className,
+  );
+}
+
+/** The child sites below this one, each indented by its depth. */
+function childRows(children, depth = 1) {
+  return children.flatMap((child) => [
+    statusRow(`${'↳ '.repeat(depth)}${child.siteCode}`, child.status, child.statusError ?? 'unknown', 'child'),
+    ...childRows(child.children ?? [], depth + 1),
+  ]);
+}
+
+let children = [];
+let ownStatus;
+
+function renderStatus() {
+  if (ownStatus === undefined) return;
+  byId('site-name').textContent = `Site ${ownStatus.SiteCode} · ${ownStatus.WSUSServerName}`;
+  const body = byId('sup-status').tBodies[0];
+  body.replaceChildren(statusRow(ownStatus.SiteCode, ownStatus, null), ...childRows(children));
+  const running = ownStatus.Running;
+  const queued = ownStatus.Queued;
+  byId('progress').hidden = !running && !queued;
+  if (running) {
+    const pct = running.total > 0 ? Math.floor((running.done * 100) / running.total) : 0;
+    byId('progress-phase').textContent = `Run #${running.runId}: ${PHASE_TEXT[running.phase] ?? running.phase}`;
+    byId('progress-bar').value = pct;
+    const eta = running.etaSeconds === null ? '' : `, ETA in ${running.etaSeconds} s`;
+    byId('progress-detail').textContent =
+      running.total > 0 ? `processed ${running.done} out of ${running.total} items (${pct}%)${eta}` : '';
+  } else if (queued) {
+    byId('progress-phase').textContent = `Run #${queued.runId} (${queued.kind}) queued`;
+    byId('progress-bar').removeAttribute('value');
+    byId('progress-detail').textContent = '';
+  }
+  if (running && queued) byId('progress-detail').textContent += `; run #${queued.runId} (${queued.kind}) queued next`;
+}
+
+function renderRuns(runs) {
+  byId('runs').tBodies[0].replaceChildren(
+    ...runs.map((r) => {
+      const u = r.updates;
+      const counts = u
+        ? [u.listed, u.downloaded, u.repaired, u.expired, u.removed, u.failed].map((n) => n ?? 0).join(' / ')
+        : '';
+      return row([
+        cell(`#${r.id}`),
+        cell(r.state, stateClass(r.state)),
+        cell(r.kind),
+        cell(r.reason),
+        cell(r.requestedBy ? `${r.trigger} (${r.requestedBy})` : r.trigger),
+        cell(time(r.startedAt ?? r.queuedAt)),
+        cell(duration(r.startedAt, r.finishedAt)),
+        cell(counts),
+        cell(r.catalogVersion, 'number'),
+        cell(r.errorCode ? `${r.errorCode}: ${r.errorMessage ?? ''}` : '', 'error'),
+      ]);
+    }),
+  );
+}
+
+function renderMessages(messages) {
+  byId('messages').tBodies[0].replaceChildren(
+    ...messages.map((m) =>
+      row([
+        cell(SEVERITY_TEXT[m.severity] ?? m.severity, m.severity === 'E' ? 'state-failed' : undefined),
+        cell(m.messageId, 'number'),
+        cell(time(m.time)),
+        cell(m.runId === undefined ? '' : `#${m.runId}`),
+        cell(m.text),
+      ]),
+    ),
+  );
+}
+
+function renderAlerts(alerts) {
+  byId('alerts').replaceChildren(
+    ...alerts.map((a) => {
+      const div = document.createElement('div');
+      div.className = 'alert';
+      div.setAttribute('role', 'alert');
+      div.textContent = `${a.message} (raised ${time(a.raisedAt)})`;
+      return div;
+    }),
+  );
+}
+
+function setConnection(text, bad = false) {
+  const el = byId('connection');
+  el.textContent = text;
+  el.className = bad ? 'error' : '';
+}
+
+let timer;
+let hierarchyTimer;
+
+async function refresh() {
+  clearTimeout(timer);
+  try {
+    const [statuses, runs, messages, alerts] = await Promise.all([
+      api('status'),
+      api('runs?limit=20'),
+      api('status-messages?limit=30'),
+      api('alerts?active=true'),
+    ]);
+    ownStatus = statuses[0];
+    renderStatus();
+    renderRuns(runs.items);
+    renderMessages(messages.items);
+    renderAlerts(alerts.items);
+    setConnection(`Connected · updated ${new Date().toLocaleTimeString()}`);
+    timer = setTimeout(refresh, ownStatus?.Running || ownStatus?.Queued ? BUSY_MS : IDLE_MS);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return signOut(`Signed out: ${err.message}`);
+    setConnection(`Not connected: ${err.message}`, true);
+    timer = setTimeout(refresh, IDLE_MS);
+  }
+}
+
+/** Every site below this one, asked of each (slow when a child does not answer): on its own timer. */
+async function refreshHierarchy() {
+  clearTimeout(hierarchyTimer);
+  try {
+    children = (await api('hierarchy')).children;
+    renderStatus();
+  } catch {
+    // The status table keeps the last answer; refresh() reports the connection.
+  }
+  hierarchyTimer = setTimeout(refreshHierarchy, HIERARCHY_MS);
+}
+
+async function requestSync(full) {
+  const result = byId('action-result');
+  result.textContent = '';
+  result.className = '';
+  try {
+    const a = await api('sync', { method: 'POST', body: JSON.stringify({ full }) });
+    result.textContent = a.coalesced
+      ? `Joined sync #${a.runId} (${a.kind}), which is ${a.state}`
+      : `Sync #${a.runId} ${a.state} (${a.kind})`;
+  } catch (err) {
+    result.textContent = err.message;
+    result.className = 'error';
+  }
+  await refresh();
+}
+
+function showConsole(signedIn) {
+  byId('sign-in').hidden = signedIn;
+  byId('console').hidden = !signedIn;
+  byId('sign-out').hidden = !signedIn;
+}
+
+function signOut(why = '') {
+  clearTimeout(timer);
+  clearTimeout(hierarchyTimer);
+  sessionStorage.removeItem(TOKEN_KEY);
+  children = [];
+  ownStatus = undefined;
+  byId('site-name').textContent = '';
+  setConnection('');
+  byId('sign-in-error').textContent = why;
+  showConsole(false);
+}
+
+async function start() {
+  showConsole(true);
+  await Promise.all([refresh(), refreshHierarchy()]);
+}
+
+byId('sign-in-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const token = byId('token').value.trim();
+  sessionStorage.setItem(TOKEN_KEY, token);
+  try {
+    await api('status');
+  } catch (err) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    byId('sign-in-error').textContent =
+      err instanceof ApiError && err.status === 401
+        ? `This site did not accept that token (${err.code}).`
+        : err.message;
+    return;
+  }
+  byId('token').value = '';
+  byId('sign-in-error').textContent = '';
+  await start();
+});
+byId('sign-out').addEventListener('click', () => signOut());
+byId('sync-delta').addEventListener('click', () => requestSync(false));
+byId('sync-full').addEventListener('click', () => requestSync(true));
+
+if (sessionStorage.getItem(TOKEN_KEY)) void start();
+else showConsole(false);

@@ -1,0 +1,175 @@
+/**
+ * The web console in a real browser (Chromium) against a real site over HTTP on loopback: sign-in
+ * with a token, the synchronization status of the site and of its child, SyncNow refused for a read
+ * token and run for an operator's, live state until the run finishes, the run history and the
+ * status messages; data shown as text, never as markup; no script errors.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { createApiToken } from '../../src/api/auth.ts';
+import { buildHttpServer } from '../../src/app-http.ts';
+import { browserSkip, chromiumPath } from '../helpers/browser.ts';
+import { type ChildFixture, createChild, SUBSCRIPTION, startUpstream, type UpstreamFixture } from '../helpers/sites.ts';
+
+const WAIT_MS = 20_000;
+
+describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, () => {
+  let upstream: UpstreamFixture;
+  let site: ChildFixture;
+  let child: ChildFixture;
+  let siteHttp: FastifyInstance;
+  let childHttp: FastifyInstance;
+  let base = '';
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const tokens = { read: '', operator: '', marked: '' };
+
+  before(async () => {
+    upstream = await startUpstream(200, 'console');
+    site = await createChild(upstream.url, { ...SUBSCRIPTION, siteCode: 'CS1', supName: 'sup1.contoso.test' });
+    siteHttp = await buildHttpServer({ site: site.site });
+    base = await siteHttp.listen({ host: '127.0.0.1', port: 0 });
+    child = await createChild(base, { ...SUBSCRIPTION, siteCode: 'PS1', supName: 'sup1.ps1.contoso.test' });
+    childHttp = await buildHttpServer({ site: child.site });
+    const childUrl = await childHttp.listen({ host: '127.0.0.1', port: 0 });
+    const childToken = (await createApiToken(child.site.store, 'parent CS1', 'operator', () => new Date())).token;
+    await site.site.store.putChildSite({
+      siteCode: 'PS1',
+      url: childUrl,
+      token: childToken,
+      addedAt: new Date().toISOString(),
+    });
+    const store = site.site.store;
+    tokens.read = (await createApiToken(store, 'console reader', 'read', () => new Date())).token;
+    tokens.operator = (await createApiToken(store, 'console operator', 'operator', () => new Date())).token;
+    tokens.marked = (await createApiToken(store, '<b>bold</b> operator', 'operator', () => new Date())).token;
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+    page = await browser.newPage();
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+    page.on('console', (m) => {
+      // A refused API call is also logged by the browser itself; only the page's own errors count.
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await childHttp?.close();
+    await child?.site.close();
+    await siteHttp?.close();
+    await site?.site.close();
+    await upstream?.close();
+  });
+
+  const text = async (selector: string) => (await page.locator(selector).textContent()) ?? '';
+  const signIn = async (token: string) => {
+    await page.fill('#token', token);
+    await page.click('#sign-in-form button[type=submit]');
+  };
+
+  it('is served under /console with a strict content security policy, and asks for a token', async () => {
+    const res = await page.goto(`${base}/console`);
+    assert.equal(res?.status(), 200);
+    assert.equal(new URL(page.url()).pathname, '/console/');
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'self'/);
+    assert.equal(res?.headers()['x-content-type-options'], 'nosniff');
+    assert.equal(await page.locator('#sign-in').isVisible(), true);
+    assert.equal(await page.locator('#console').isVisible(), false);
+  });
+
+  it('refuses a token the site does not know', async () => {
+    await signIn(`sup_${'x'.repeat(43)}`);
+    await page.locator('#sign-in-error').filter({ hasText: 'AUTH_REQUIRED' }).waitFor({ timeout: WAIT_MS });
+    assert.equal(await text('#sign-in-error'), 'This site did not accept that token (AUTH_REQUIRED).');
+    assert.equal(await page.locator('#console').isVisible(), false);
+  });
+
+  it('with a read token: the status of a site that never synced; SyncNow is refused with AUTH_FORBIDDEN', async () => {
+    await signIn(tokens.read);
+    const first = page.locator('#sup-status tbody tr').first();
+    await first.filter({ hasText: 'Never synchronized' }).waitFor({ timeout: WAIT_MS });
+    assert.deepEqual((await first.locator('td').allTextContents()).slice(0, 2), ['CS1', 'sup1.contoso.test']);
+    assert.match(await text('#site-name'), /^Site CS1 · sup1\.contoso\.test$/);
+    await page.click('#sync-full');
+    await page.locator('#action-result').filter({ hasText: 'AUTH_FORBIDDEN' }).waitFor({ timeout: WAIT_MS });
+    assert.match(await text('#action-result'), /^AUTH_FORBIDDEN: /);
+    assert.equal(await page.locator('#runs tbody tr').count(), 0, 'nothing was started');
+  });
+
+  it('with an operator token: SyncNow starts a sync, followed until it has succeeded, with its status messages', async () => {
+    await page.click('#sign-out');
+    await signIn(tokens.operator);
+    await page.locator('#console').waitFor({ timeout: WAIT_MS });
+    await page.click('#sync-delta');
+    await page
+      .locator('#action-result')
+      .filter({ hasText: /^Sync #1 / })
+      .waitFor({ timeout: WAIT_MS });
+    const run = page.locator('#runs tbody tr').first();
+    await run.filter({ hasText: 'succeeded' }).waitFor({ timeout: WAIT_MS });
+    const cells = await run.locator('td').allInnerTexts();
+    assert.equal(cells[0], '#1');
+    assert.equal(cells[1], 'succeeded');
+    assert.equal(cells[2], 'full', 'the first sync is full whatever was asked');
+    assert.equal(cells[3], 'first synchronization from this upstream');
+    assert.equal(cells[4], 'api (console operator)');
+    assert.match(cells[6] ?? '', /^0d00h\d\dm\d\ds$/);
+    assert.match(cells[7] ?? '', /^\d+ \/ \d+ \/ 0 \/ \d+ \/ 0 \/ 0$/);
+    assert.equal(cells[8], '1');
+    const own = page.locator('#sup-status tbody tr').first();
+    await own.filter({ hasText: 'Synchronization completed (6702)' }).waitFor({ timeout: WAIT_MS });
+    assert.equal(await page.locator('#progress').isVisible(), false, 'no progress once the run is over');
+    const ids = await page.locator('#messages tbody tr td:nth-child(2)').allInnerTexts();
+    assert.deepEqual(ids.slice(0, 4), ['6702', '6705', '6704', '6701']);
+  });
+
+  it("shows the child site's own status below the site, at the site's catalog version", async () => {
+    await site.site.childNotificationsSettled();
+    await waitFor(async () => (await child.site.store.listRuns(1))[0]?.state === 'succeeded', 'the child sync');
+    await page.reload();
+    const row = page.locator('#sup-status tbody tr.child');
+    await row.filter({ hasText: 'PS1' }).waitFor({ timeout: WAIT_MS });
+    const cells = await row.locator('td').allInnerTexts();
+    assert.equal(cells[0], '↳ PS1');
+    assert.equal(cells[1], 'sup1.ps1.contoso.test');
+    assert.equal(cells[2], base);
+    assert.equal(cells[3], '1');
+    assert.equal(cells[4], 'Synchronization completed (6702)');
+  });
+
+  it('shows what callers named as text, never as markup', async () => {
+    await page.click('#sign-out');
+    await signIn(tokens.marked);
+    await page.locator('#console').waitFor({ timeout: WAIT_MS });
+    await page.click('#sync-full');
+    const run = page.locator('#runs tbody tr').first();
+    await run.filter({ hasText: 'succeeded' }).filter({ hasText: '#2' }).waitFor({ timeout: WAIT_MS });
+    assert.equal(await run.locator('td').nth(4).textContent(), 'api (<b>bold</b> operator)');
+    assert.equal(await page.locator('#runs b').count(), 0);
+  });
+
+  it('keeps the token in the tab only, and raised no script error', async () => {
+    // Evaluated in the page (a string: this project's TypeScript has no DOM types).
+    const stored = (await page.evaluate(
+      "({ session: sessionStorage.getItem('supsync.token'), local: localStorage.length, cookie: document.cookie })",
+    )) as { session: string | null; local: number; cookie: string };
+    assert.equal(stored.session, tokens.marked);
+    assert.equal(stored.local, 0);
+    assert.equal(stored.cookie, '');
+    await page.click('#sign-out');
+    assert.equal(await page.evaluate("sessionStorage.getItem('supsync.token')"), null);
+    assert.deepEqual(pageErrors, []);
+  });
+});
+
+async function waitFor(probe: () => Promise<boolean>, what: string): Promise<void> {
+  const until = Date.now() + WAIT_MS;
+  while (!(await probe())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
