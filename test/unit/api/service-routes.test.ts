@@ -80,6 +80,7 @@ describe('service routes', () => {
       'GET /api/v1/runs/{id}/events',
       'GET /api/v1/settings',
       'GET /api/v1/status',
+      'GET /api/v1/status-messages',
       'GET /api/v1/tokens',
       'GET /api/v1/updates',
       'GET /api/v1/updates/{id}',
