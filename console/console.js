@@ -1,7 +1,8 @@
 /**
  * The supsync web console: the synchronization status of this site's software update point and of
- * every site below it, live progress, SyncNow (delta or full), the run history and the sync
- * manager's status messages, all read from the site's REST API with a token the admin pastes.
+ * every site below it, live progress, SyncNow (delta or full), the run history, the updates the site
+ * holds (searched and paged) and the sync manager's status messages, all read from the site's REST
+ * API with a token the admin pastes.
  *
  * The token stays in this tab's sessionStorage and goes only to this site's API. Nothing here
  * writes markup from data: every value is set as text.
@@ -139,6 +140,8 @@ function childRows(children, depth = 1) {
 
 let children = [];
 let ownStatus;
+/** The catalog version the form's product and classification options were read at. */
+let optionsVersion;
 
 function renderStatus() {
   if (ownStatus === undefined) return;
@@ -212,6 +215,89 @@ function renderAlerts(alerts) {
   );
 }
 
+const UPDATES_PAGE = 50;
+let updatesOffset = 0;
+
+/** The filters of the updates form as GET /updates query parameters (empty ones left out). */
+function updateFilters() {
+  const q = new URLSearchParams();
+  const add = (name, id) => {
+    const value = byId(id).value.trim();
+    if (value !== '') q.set(name, value);
+  };
+  add('text', 'f-text');
+  add('kb', 'f-kb');
+  add('productId', 'f-product');
+  add('classificationId', 'f-classification');
+  add('severity', 'f-severity');
+  add('superseded', 'f-superseded');
+  add('expired', 'f-expired');
+  return q;
+}
+
+async function searchUpdates(offset) {
+  const q = updateFilters();
+  q.set('offset', String(offset));
+  q.set('limit', String(UPDATES_PAGE));
+  const summary = byId('updates-summary');
+  summary.className = '';
+  summary.textContent = 'Searching…';
+  try {
+    const page = await api(`updates?${q}`);
+    updatesOffset = offset;
+    const yes = (flag) => (flag ? 'Yes' : '');
+    byId('updates').tBodies[0].replaceChildren(
+      ...page.items.map((u) =>
+        row([
+          cell(u.ArticleID),
+          cell(u.LocalizedDisplayName),
+          cell(u.SeverityName),
+          cell(u.DatePosted?.slice(0, 10)),
+          cell(u.DateRevised?.slice(0, 10)),
+          cell(yes(u.IsSuperseded)),
+          cell(yes(u.IsExpired)),
+          cell(yes(u.IsDeployed)),
+        ]),
+      ),
+    );
+    summary.textContent =
+      page.total === 0 ? 'No updates match.' : `${offset + 1}–${offset + page.items.length} of ${page.total} updates`;
+    byId('updates-prev').disabled = offset === 0;
+    byId('updates-next').disabled = offset + page.items.length >= page.total;
+  } catch (err) {
+    summary.className = 'error';
+    summary.textContent = err.message;
+  }
+}
+
+/**
+ * The subscribed products and classifications, as the options of the updates form; read again when
+ * the catalog version moves (the first sync brings them all).
+ */
+async function loadCategoryOptions() {
+  const fill = async (type, id) => {
+    const { items } = await api(`categories?type=${type}`);
+    const options = items
+      .filter((c) => c.IsSubscribed)
+      .sort((a, b) => a.LocalizedCategoryInstanceName.localeCompare(b.LocalizedCategoryInstanceName))
+      .map((c) => {
+        const option = document.createElement('option');
+        option.value = c.CategoryId;
+        option.textContent = c.LocalizedCategoryInstanceName;
+        return option;
+      });
+    const select = byId(id);
+    const chosen = select.value;
+    select.replaceChildren(select.options[0], ...options);
+    select.value = options.some((o) => o.value === chosen) ? chosen : '';
+  };
+  try {
+    await Promise.all([fill('Product', 'f-product'), fill('UpdateClassification', 'f-classification')]);
+  } catch {
+    // The form still works without them; refresh() reports the connection.
+  }
+}
+
 function setConnection(text, bad = false) {
   const el = byId('connection');
   el.textContent = text;
@@ -231,6 +317,10 @@ async function refresh() {
       api('alerts?active=true'),
     ]);
     ownStatus = statuses[0];
+    if (ownStatus !== undefined && ownStatus.SyncCatalogVersion !== optionsVersion) {
+      optionsVersion = ownStatus.SyncCatalogVersion;
+      void loadCategoryOptions();
+    }
     renderStatus();
     renderRuns(runs.items);
     renderMessages(messages.items);
@@ -284,7 +374,10 @@ function signOut(why = '') {
   sessionStorage.removeItem(TOKEN_KEY);
   children = [];
   ownStatus = undefined;
+  optionsVersion = undefined;
   byId('site-name').textContent = '';
+  byId('updates').tBodies[0].replaceChildren();
+  byId('updates-summary').textContent = '';
   setConnection('');
   byId('sign-in-error').textContent = why;
   showConsole(false);
@@ -292,7 +385,7 @@ function signOut(why = '') {
 
 async function start() {
   showConsole(true);
-  await Promise.all([refresh(), refreshHierarchy()]);
+  await Promise.all([refresh(), refreshHierarchy(), searchUpdates(0)]);
 }
 
 byId('sign-in-form').addEventListener('submit', async (event) => {
@@ -314,6 +407,12 @@ byId('sign-in-form').addEventListener('submit', async (event) => {
   await start();
 });
 byId('sign-out').addEventListener('click', () => signOut());
+byId('updates-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void searchUpdates(0);
+});
+byId('updates-prev').addEventListener('click', () => searchUpdates(Math.max(0, updatesOffset - UPDATES_PAGE)));
+byId('updates-next').addEventListener('click', () => searchUpdates(updatesOffset + UPDATES_PAGE));
 byId('sync-delta').addEventListener('click', () => requestSync(false));
 byId('sync-full').addEventListener('click', () => requestSync(true));
 

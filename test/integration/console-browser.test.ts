@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { createApiToken } from '../../src/api/auth.ts';
 import { buildHttpServer } from '../../src/app-http.ts';
 import { browserSkip, chromiumPath } from '../helpers/browser.ts';
+import { IDS } from '../helpers/revisions.ts';
 import { type ChildFixture, createChild, SUBSCRIPTION, startUpstream, type UpstreamFixture } from '../helpers/sites.ts';
 
 const WAIT_MS = 20_000;
@@ -125,6 +126,53 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(await page.locator('#progress').isVisible(), false, 'no progress once the run is over');
     const ids = await page.locator('#messages tbody tr td:nth-child(2)').allInnerTexts();
     assert.deepEqual(ids.slice(0, 4), ['6702', '6705', '6704', '6701']);
+  });
+
+  it('searches the updates the site holds, as GET /updates answers, and pages through them', async () => {
+    const apiTotal = async (query: string) => {
+      const res = await fetch(`${base}/api/v1/updates?${query}`, {
+        headers: { authorization: `Bearer ${tokens.read}` },
+      });
+      return ((await res.json()) as { total: number }).total;
+    };
+    const summary = page.locator('#updates-summary');
+    const search = async () => {
+      await page.click('#updates-form button[type=submit]');
+      await summary.filter({ hasNotText: 'Searching' }).waitFor({ timeout: WAIT_MS });
+      return (await summary.textContent()) ?? '';
+    };
+    const all = await apiTotal('');
+    assert.ok(all > 0);
+    assert.equal(await search(), `1–${Math.min(all, 50)} of ${all} updates`);
+
+    await page.selectOption('#f-product', { label: 'Windows 11' });
+    await page.selectOption('#f-superseded', 'false');
+    const current = await apiTotal(`productId=${IDS.windows11}&superseded=false`);
+    assert.ok(current > 0 && current < all, `${current} of ${all}`);
+    assert.equal(await search(), `1–${Math.min(current, 50)} of ${current} updates`);
+    assert.ok((await page.locator('#updates tbody td:nth-child(6)').allTextContents()).every((c) => c === ''));
+
+    const kb = (await page.locator('#updates tbody tr td:first-child').first().textContent()) ?? '';
+    assert.match(kb, /^\d+$/);
+    await page.fill('#f-kb', `KB${kb}`);
+    await search();
+    const kbs = await page.locator('#updates tbody td:first-child').allTextContents();
+    assert.ok(kbs.length > 0 && kbs.every((k) => k === kb), kbs.join(','));
+
+    await page.fill('#f-kb', '');
+    await page.selectOption('#f-product', '');
+    await page.selectOption('#f-superseded', '');
+    await page.fill('#f-text', 'no such update title');
+    assert.equal(await search(), 'No updates match.');
+
+    await page.fill('#f-text', '');
+    await search();
+    assert.equal(await page.locator('#updates-prev').isDisabled(), true);
+    if (all > 50) {
+      await page.click('#updates-next');
+      await summary.filter({ hasText: /^51–/ }).waitFor({ timeout: WAIT_MS });
+      assert.equal(await summary.textContent(), `51–${Math.min(all, 100)} of ${all} updates`);
+    }
   });
 
   it("shows the child site's own status below the site, at the site's catalog version", async () => {
