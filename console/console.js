@@ -1,8 +1,8 @@
 /**
  * The supsync web console: the synchronization status of this site's software update point and of
  * every site below it, live progress, SyncNow (delta or full), the run history, the updates the site
- * holds (searched and paged) and the sync manager's status messages, all read from the site's REST
- * API with a token the admin pastes.
+ * holds (searched and paged), the settings (changed by an admin) and the sync manager's status
+ * messages, all through the site's REST API with a token the admin pastes.
  *
  * The token stays in this tab's sessionStorage and goes only to this site's API. Nothing here
  * writes markup from data: every value is set as text.
@@ -142,6 +142,8 @@ let children = [];
 let ownStatus;
 /** The catalog version the form's product and classification options were read at. */
 let optionsVersion;
+/** The run the settings' next-sync plan was read after. */
+let settingsRun;
 
 function renderStatus() {
   if (ownStatus === undefined) return;
@@ -298,6 +300,66 @@ async function loadCategoryOptions() {
   }
 }
 
+/** The settings as last read, to send only what the admin changed. */
+let savedSettings = {};
+
+const settingInputs = () => [...byId('settings').querySelectorAll('input')];
+const settingsEdited = () => settingInputs().some((input) => input.value !== savedSettings[input.name]);
+
+function describePlan(plan) {
+  return `Next synchronization: ${plan.kind} (${plan.reason}).`;
+}
+
+/** The settings in the `config set` vocabulary; the values an admin is editing are left alone. */
+async function loadSettings() {
+  try {
+    const answer = await api('settings');
+    byId('next-sync').textContent = describePlan(answer.nextSync);
+    if (settingsEdited()) return;
+    savedSettings = answer.settings;
+    byId('settings').tBodies[0].replaceChildren(
+      ...Object.entries(answer.settings).map(([key, value]) => {
+        const input = document.createElement('input');
+        input.name = key;
+        input.value = value;
+        input.setAttribute('aria-label', key);
+        const valueCell = document.createElement('td');
+        valueCell.append(input);
+        return row([cell(key), valueCell, cell(answer.help?.[key])]);
+      }),
+    );
+  } catch (err) {
+    byId('next-sync').textContent = err.message;
+  }
+}
+
+/** Sends the changed settings together (all or none apply); says what the next sync becomes. */
+async function saveSettings() {
+  const result = byId('settings-result');
+  result.className = '';
+  const changes = Object.fromEntries(
+    settingInputs()
+      .filter((input) => input.value !== savedSettings[input.name])
+      .map((input) => [input.name, input.value]),
+  );
+  if (Object.keys(changes).length === 0) {
+    result.textContent = 'Nothing changed.';
+    return;
+  }
+  try {
+    const answer = await api('settings', { method: 'PATCH', body: JSON.stringify(changes) });
+    // The site's own spelling of each value (GUIDs for titles, for instance).
+    savedSettings = answer.settings;
+    for (const input of settingInputs()) input.value = answer.settings[input.name] ?? input.value;
+    const full = answer.becameFull ? ' This change makes the next synchronization full.' : '';
+    result.textContent = `Saved ${answer.changed.join(', ') || 'nothing new'}. ${describePlan(answer.nextSync)}${full}`;
+    byId('next-sync').textContent = describePlan(answer.nextSync);
+  } catch (err) {
+    result.textContent = err.message;
+    result.className = 'error';
+  }
+}
+
 function setConnection(text, bad = false) {
   const el = byId('connection');
   el.textContent = text;
@@ -320,6 +382,12 @@ async function refresh() {
     if (ownStatus !== undefined && ownStatus.SyncCatalogVersion !== optionsVersion) {
       optionsVersion = ownStatus.SyncCatalogVersion;
       void loadCategoryOptions();
+    }
+    // What the next sync will be changes with each run (the first is full, then delta).
+    const lastRun = `${ownStatus?.LastRunId}/${ownStatus?.LastSyncState}`;
+    if (lastRun !== settingsRun) {
+      settingsRun = lastRun;
+      void loadSettings();
     }
     renderStatus();
     renderRuns(runs.items);
@@ -375,6 +443,10 @@ function signOut(why = '') {
   children = [];
   ownStatus = undefined;
   optionsVersion = undefined;
+  settingsRun = undefined;
+  savedSettings = {};
+  byId('settings').tBodies[0].replaceChildren();
+  byId('settings-result').textContent = '';
   byId('site-name').textContent = '';
   byId('updates').tBodies[0].replaceChildren();
   byId('updates-summary').textContent = '';
@@ -407,6 +479,10 @@ byId('sign-in-form').addEventListener('submit', async (event) => {
   await start();
 });
 byId('sign-out').addEventListener('click', () => signOut());
+byId('settings-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void saveSettings();
+});
 byId('updates-form').addEventListener('submit', (event) => {
   event.preventDefault();
   void searchUpdates(0);

@@ -26,7 +26,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
-  const tokens = { read: '', operator: '', marked: '' };
+  const tokens = { read: '', operator: '', admin: '', marked: '' };
 
   before(async () => {
     upstream = await startUpstream(200, 'console');
@@ -46,6 +46,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     const store = site.site.store;
     tokens.read = (await createApiToken(store, 'console reader', 'read', () => new Date())).token;
     tokens.operator = (await createApiToken(store, 'console operator', 'operator', () => new Date())).token;
+    tokens.admin = (await createApiToken(store, 'console admin', 'admin', () => new Date())).token;
     tokens.marked = (await createApiToken(store, '<b>bold</b> operator', 'operator', () => new Date())).token;
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     page = await browser.newPage();
@@ -173,6 +174,54 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
       await summary.filter({ hasText: /^51–/ }).waitFor({ timeout: WAIT_MS });
       assert.equal(await summary.textContent(), `51–${Math.min(all, 100)} of ${all} updates`);
     }
+  });
+
+  it('an admin changes settings, all together or none; the answer says when the next sync becomes full', async () => {
+    const settings = async () => {
+      const res = await fetch(`${base}/api/v1/settings`, { headers: { authorization: `Bearer ${tokens.read}` } });
+      return ((await res.json()) as { settings: Record<string, string> }).settings;
+    };
+    const input = (key: string) => page.locator(`#settings input[name="${key}"]`);
+    const result = page.locator('#settings-result');
+    const save = async () => {
+      await page.click('#settings-form button[type=submit]');
+      await result.filter({ hasText: /./ }).waitFor({ timeout: WAIT_MS });
+      const text = (await result.textContent()) ?? '';
+      await page.evaluate("document.getElementById('settings-result').textContent = ''");
+      return text;
+    };
+    await page.click('#sign-out');
+    await signIn(tokens.admin);
+    const before = await settings();
+    await input('schedule').waitFor({ timeout: WAIT_MS });
+    assert.equal(await input('schedule').inputValue(), before.schedule);
+    await page
+      .locator('#next-sync')
+      .filter({ hasText: /^Next synchronization: delta / })
+      .waitFor({ timeout: WAIT_MS });
+
+    await input('schedule').fill('daily:03:00');
+    await input('full-sync-interval-days').fill('soon');
+    assert.match(await save(), /^CONFIG_INVALID: full-sync-interval-days: /);
+    assert.deepEqual(await settings(), before, 'nothing applied');
+
+    await input('full-sync-interval-days').fill(before['full-sync-interval-days'] ?? '');
+    await input('supersedence').fill('immediate');
+    assert.equal(
+      await save(),
+      'Saved supersedence, schedule. Next synchronization: full (supersedence rules changed). ' +
+        'This change makes the next synchronization full.',
+    );
+    const after = await settings();
+    assert.equal(after.schedule, 'daily:03:00');
+    assert.equal(after.supersedence, 'immediate');
+    assert.equal(await save(), 'Nothing changed.');
+
+    await page.click('#sign-out');
+    await signIn(tokens.operator);
+    await input('sup-name').fill('renamed');
+    assert.match(await save(), /^AUTH_FORBIDDEN: /);
+    assert.equal((await settings())['sup-name'], before['sup-name']);
   });
 
   it("shows the child site's own status below the site, at the site's catalog version", async () => {
