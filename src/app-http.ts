@@ -1,8 +1,8 @@
 /**
- * The HTTP side of the composition root: the site's Fastify server with the REST API, its
- * OpenAPI document and docs, the web console, /health and /metrics, the MS-WSUSSS endpoints for
- * child sites, the scheduler and the alert webhook. Kept apart from app.ts so that commands that only sync do not
- * load any of it.
+ * The HTTP side of the composition root: the site's Fastify server with the REST API, its OpenAPI
+ * document and docs, the web console, /health and /metrics, the MS-WSUSSS endpoints for child
+ * sites, the scheduler and the alert webhook. Kept apart from app.ts so that commands that only
+ * sync do not load any of it.
  */
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';

@@ -1,14 +1,16 @@
 /**
- * The hierarchy below a site: after each successful sync that moved its catalog version (it
- * changed the catalog, or took its own parent's higher version), the site notifies its child sites, which then sync from it (ConfigMgr's parent sync request: "Sending sync
- * notification to child site(s): PS1, PS2" at the parent, "Performing sync on parent request" at
- * the child); and the sync status of every SUP below it is read from the sites themselves.
+ * The hierarchy below a site: after each successful sync that moved its catalog version (it changed
+ * the catalog, or took its own parent's higher version), the site notifies its child sites, which
+ * then sync from it (ConfigMgr's parent sync request: "Sending sync notification to child site(s):
+ * PS1, PS2" at the parent, "Performing sync on parent request" at the child); and the sync status of
+ * every SUP below it is read from the sites themselves.
  *
  * A notification is `POST <child>/api/v1/sync` with `{"full": false, "parent": "<site code>",
  * "parentCatalogVersion": <n>}` and the operator token the child issued for this parent; the
- * child's planner escalates it to full when its own rules say so, its log names the parent and
- * that version, and on success it takes that version as its own, as a ConfigMgr child does. A child that cannot be reached or refuses is logged and recorded, and never slows
- * or fails the parent's sync. Notifications of one sync finish before the site closes.
+ * child's planner escalates it to full when its own rules say so, its log names the parent and that
+ * version, and on success it takes that version as its own, as a ConfigMgr child does. A child that
+ * cannot be reached or refuses is logged and recorded, and never slows or fails the parent's sync.
+ * Notifications of one sync finish before the site closes.
  */
 import { request } from 'undici';
 import type { ChildSiteRecord, SiteStore, SyncRunRecord } from '../store/site-store.ts';
