@@ -31,6 +31,8 @@ const PHASE_TEXT = {
   'site-database': 'Applying supersedence, expiry and cleanup',
 };
 
+const ROLE_RANK = { read: 0, operator: 1, admin: 2 };
+
 const byId = (id) => document.getElementById(id);
 
 class ApiError extends Error {
@@ -328,6 +330,7 @@ async function loadSettings() {
         return row([cell(key), valueCell, cell(answer.help?.[key])]);
       }),
     );
+    applyRole();
   } catch (err) {
     byId('next-sync').textContent = err.message;
   }
@@ -358,6 +361,21 @@ async function saveSettings() {
     result.textContent = err.message;
     result.className = 'error';
   }
+}
+
+/** Whose token this is ({ name, role }): the controls its role may not use are disabled. */
+let caller;
+
+function applyRole() {
+  const may = (role) => caller !== undefined && ROLE_RANK[caller.role] >= ROLE_RANK[role];
+  byId('caller').textContent = caller === undefined ? '' : `${caller.name} (${caller.role})`;
+  for (const id of ['sync-delta', 'sync-full']) {
+    byId(id).disabled = !may('operator');
+    byId(id).title = may('operator') ? '' : 'Needs an operator or admin token';
+  }
+  byId('settings-save').disabled = !may('admin');
+  byId('settings-save').title = may('admin') ? '' : 'Needs an admin token';
+  for (const input of settingInputs()) input.readOnly = !may('admin');
 }
 
 function setConnection(text, bad = false) {
@@ -442,6 +460,8 @@ function signOut(why = '') {
   sessionStorage.removeItem(TOKEN_KEY);
   children = [];
   ownStatus = undefined;
+  caller = undefined;
+  byId('caller').textContent = '';
   optionsVersion = undefined;
   settingsRun = undefined;
   savedSettings = {};
@@ -456,26 +476,26 @@ function signOut(why = '') {
 }
 
 async function start() {
+  try {
+    caller = await api('tokens/current');
+  } catch (err) {
+    signOut(
+      err instanceof ApiError && err.status === 401
+        ? `This site did not accept that token (${err.code}).`
+        : err.message,
+    );
+    return;
+  }
+  byId('sign-in-error').textContent = '';
+  applyRole();
   showConsole(true);
   await Promise.all([refresh(), refreshHierarchy(), searchUpdates(0)]);
 }
 
 byId('sign-in-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const token = byId('token').value.trim();
-  sessionStorage.setItem(TOKEN_KEY, token);
-  try {
-    await api('status');
-  } catch (err) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    byId('sign-in-error').textContent =
-      err instanceof ApiError && err.status === 401
-        ? `This site did not accept that token (${err.code}).`
-        : err.message;
-    return;
-  }
+  sessionStorage.setItem(TOKEN_KEY, byId('token').value.trim());
   byId('token').value = '';
-  byId('sign-in-error').textContent = '';
   await start();
 });
 byId('sign-out').addEventListener('click', () => signOut());

@@ -6,7 +6,7 @@ import { SupsyncError } from '../shared/errors.ts';
 import type { TokenRole } from '../store/site-store.ts';
 import type { ApiContext } from './api-context.ts';
 import { createApiToken, TOKEN_ROLES } from './auth.ts';
-import { addRoute, audit } from './route-kit.ts';
+import { addRoute, audit, callerOf } from './route-kit.ts';
 import { listOf } from './schemas.ts';
 
 const limitQuery = (max: number, fallback: number) =>
@@ -75,6 +75,25 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     summary: 'API tokens (names, roles, last use; never the tokens themselves)',
     response: { 200: { type: 'object', properties: { items: listOf('ApiToken') }, required: ['items'] } },
     handler: async () => ({ items: await ctx.store.listTokens() }),
+  });
+
+  addRoute(app, ctx.auth, {
+    method: 'GET',
+    url: '/tokens/current',
+    role: 'read',
+    tags: ['tokens'],
+    summary: "The caller's own token: its name and role (what a console may offer it)",
+    response: {
+      200: {
+        type: 'object',
+        properties: { name: { type: 'string' }, role: { type: 'string', enum: TOKEN_ROLES } },
+        required: ['name', 'role'],
+      },
+    },
+    handler: async (request) => {
+      const { name, role } = callerOf(request);
+      return { name, role };
+    },
   });
 
   addRoute<{ Params: { id: number } }>(app, ctx.auth, {

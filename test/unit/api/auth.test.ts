@@ -137,6 +137,15 @@ describe('API auth', () => {
     assert.equal((await f.call('DELETE', `/api/v1/tokens/${id}`)).json().code, 'NOT_FOUND');
   });
 
+  it("GET /tokens/current answers each caller its own token's name and role, never the token", async () => {
+    for (const role of ['read', 'operator', 'admin'] as const) {
+      const res = await f.call('GET', '/api/v1/tokens/current', { token: f.tokens[role] });
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json(), { name: `${role}-token`, role });
+    }
+    assert.equal((await f.call('GET', '/api/v1/tokens/current', { token: '' })).statusCode, 401);
+  });
+
   it('the audit records who did what, and using a token records its last use', async () => {
     await f.call('PATCH', '/api/v1/settings', { body: { 'cleanup-age-days': '9' } });
     const audit = (await f.call('GET', '/api/v1/audit?limit=5')).json().items as {

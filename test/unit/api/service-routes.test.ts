@@ -82,6 +82,7 @@ describe('service routes', () => {
       'GET /api/v1/status',
       'GET /api/v1/status-messages',
       'GET /api/v1/tokens',
+      'GET /api/v1/tokens/current',
       'GET /api/v1/updates',
       'GET /api/v1/updates/{id}',
       'GET /health',
