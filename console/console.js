@@ -90,8 +90,12 @@ function stateClass(state) {
   return 'state-running';
 }
 
-/** One row of the status table: a site's SMS_SUPSyncStatus, or why it could not be read. */
-function statusRow(label, status, failure, className) {
+/**
+ * One row of the status table: a site's SMS_SUPSyncStatus, or why it could not be read. `parent`
+ * is the status of the site above (a child behind its parent's catalog version is flagged, as
+ * ConfigMgr's clients only use a SUP at the version their policy asks for).
+ */
+function statusRow(label, status, failure, className, parent) {
   if (status === null) {
     return row(
       [
@@ -108,6 +112,8 @@ function statusRow(label, status, failure, className) {
     );
   }
   const state = status.LastSyncState;
+  const version = status.SyncCatalogVersion;
+  const behind = parent?.SyncCatalogVersion !== undefined && version < parent.SyncCatalogVersion;
   const error =
     status.LastSyncErrorCode === 0
       ? ''
@@ -117,7 +123,9 @@ function statusRow(label, status, failure, className) {
       cell(label),
       cell(status.WSUSServerName),
       cell(status.WSUSSourceServer),
-      cell(status.SyncCatalogVersion, 'number'),
+      behind
+        ? cell(`${version} (behind ${parent.SiteCode} at ${parent.SyncCatalogVersion})`, 'number state-failed')
+        : cell(version, 'number'),
       cell(
         state === null || state === undefined ? 'Never synchronized' : `${STATE_TEXT[state] ?? 'State'} (${state})`,
         stateClass(state),
@@ -133,10 +141,10 @@ function statusRow(label, status, failure, className) {
 }
 
 /** The child sites below this one, each indented by its depth. */
-function childRows(children, depth = 1) {
+function childRows(children, parent, depth = 1) {
   return children.flatMap((child) => [
-    statusRow(`${'↳ '.repeat(depth)}${child.siteCode}`, child.status, child.statusError ?? 'unknown', 'child'),
-    ...childRows(child.children ?? [], depth + 1),
+    statusRow(`${'↳ '.repeat(depth)}${child.siteCode}`, child.status, child.statusError ?? 'unknown', 'child', parent),
+    ...childRows(child.children ?? [], child.status ?? undefined, depth + 1),
   ]);
 }
 
@@ -151,7 +159,7 @@ function renderStatus() {
   if (ownStatus === undefined) return;
   byId('site-name').textContent = `Site ${ownStatus.SiteCode} · ${ownStatus.WSUSServerName}`;
   const body = byId('sup-status').tBodies[0];
-  body.replaceChildren(statusRow(ownStatus.SiteCode, ownStatus, null), ...childRows(children));
+  body.replaceChildren(statusRow(ownStatus.SiteCode, ownStatus, null), ...childRows(children, ownStatus));
   const running = ownStatus.Running;
   const queued = ownStatus.Queued;
   byId('progress').hidden = !running && !queued;

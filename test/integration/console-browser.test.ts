@@ -237,6 +237,12 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(cells[2], base);
     assert.equal(cells[3], '1');
     assert.equal(cells[4], 'Synchronization completed (6702)');
+
+    // The site moves on without its child (say the notification was lost): the child is flagged.
+    await site.site.store.setCatalogVersion(5);
+    await page.reload();
+    await row.filter({ hasText: 'behind' }).waitFor({ timeout: WAIT_MS });
+    assert.equal(await row.locator('td').nth(3).textContent(), '1 (behind CS1 at 5)');
   });
 
   it('shows what callers named as text, never as markup', async () => {
