@@ -377,7 +377,7 @@ let caller;
 function applyRole() {
   const may = (role) => caller !== undefined && ROLE_RANK[caller.role] >= ROLE_RANK[role];
   byId('caller').textContent = caller === undefined ? '' : `${caller.name} (${caller.role})`;
-  for (const id of ['sync-delta', 'sync-full']) {
+  for (const id of ['sync-delta', 'sync-full', 'upstream-test']) {
     byId(id).disabled = !may('operator');
     byId(id).title = may('operator') ? '' : 'Needs an operator or admin token';
   }
@@ -456,6 +456,26 @@ async function requestSync(full) {
   await refresh();
 }
 
+/** The first exchange of a sync with the upstream, once (POST /upstream/test), and what came of it. */
+async function testUpstream() {
+  const result = byId('action-result');
+  result.textContent = 'Testing the upstream connection…';
+  result.className = '';
+  try {
+    const c = await api('upstream/test', { method: 'POST', body: '{}' });
+    if (c.ok) {
+      const protocol = c.protocolVersion === undefined ? '' : `protocol ${c.protocolVersion}, `;
+      result.textContent = `Upstream ${c.upstreamUrl} answered in ${c.elapsedMs} ms (${protocol}${c.maxUpdatesPerRequest} updates per request)`;
+    } else {
+      result.textContent = `Upstream ${c.upstreamUrl} failed after ${c.elapsedMs} ms: ${c.error?.code}: ${c.error?.message}`;
+      result.className = 'error';
+    }
+  } catch (err) {
+    result.textContent = err.message;
+    result.className = 'error';
+  }
+}
+
 function showConsole(signedIn) {
   byId('sign-in').hidden = signedIn;
   byId('console').hidden = !signedIn;
@@ -519,6 +539,7 @@ byId('updates-prev').addEventListener('click', () => searchUpdates(Math.max(0, u
 byId('updates-next').addEventListener('click', () => searchUpdates(updatesOffset + UPDATES_PAGE));
 byId('sync-delta').addEventListener('click', () => requestSync(false));
 byId('sync-full').addEventListener('click', () => requestSync(true));
+byId('upstream-test').addEventListener('click', () => testUpstream());
 
 if (sessionStorage.getItem(TOKEN_KEY)) void start();
 else showConsole(false);

@@ -100,6 +100,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(await text('#caller'), 'console reader (read)');
     assert.equal(await page.locator('#sync-delta').isDisabled(), true);
     assert.equal(await page.locator('#sync-full').isDisabled(), true);
+    assert.equal(await page.locator('#upstream-test').isDisabled(), true);
     await page.locator('#settings input[name="schedule"]').waitFor({ timeout: WAIT_MS });
     assert.equal(await page.locator('#settings-save').isDisabled(), true);
     assert.equal(await page.locator('#settings input[name="schedule"]').isEditable(), false);
@@ -112,6 +113,17 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     await page.locator('#console').waitFor({ timeout: WAIT_MS });
     assert.equal(await text('#caller'), 'console operator (operator)');
     assert.equal(await page.locator('#settings-save').isDisabled(), true, 'settings are for admins');
+    await page.click('#upstream-test');
+    await page
+      .locator('#action-result')
+      .filter({ hasText: /^Upstream / })
+      .waitFor({ timeout: WAIT_MS });
+    assert.match(
+      await text('#action-result'),
+      new RegExp(
+        `^Upstream ${upstream.url.replaceAll('.', '\\.')} answered in \\d+ ms \\(protocol 1\\.20, 100 updates per request\\)$`,
+      ),
+    );
     await page.click('#sync-delta');
     await page
       .locator('#action-result')
