@@ -1,8 +1,8 @@
 /**
  * The supsync web console: the synchronization status of this site's software update point and of
- * every site below it, live progress, SyncNow (delta or full), the run history, the updates the site
- * holds (searched and paged), the settings (changed by an admin) and the sync manager's status
- * messages, all through the site's REST API with a token the admin pastes.
+ * every site below it, live progress, SyncNow (delta or full), the upstream connection test, the run
+ * history, the updates the site holds (searched and paged), the settings (changed by an admin) and
+ * the sync manager's status messages, all through the site's REST API with a token the admin pastes.
  *
  * The token stays in this tab's sessionStorage and goes only to this site's API. Nothing here
  * writes markup from data: every value is set as text.
