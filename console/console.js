@@ -1,8 +1,9 @@
 /**
  * The supsync web console: the synchronization status of this site's software update point and of
  * every site below it, live progress, SyncNow (delta or full), the upstream connection test, the run
- * history, the updates the site holds (searched and paged), the settings (changed by an admin) and
- * the sync manager's status messages, all through the site's REST API with a token the admin pastes.
+ * history, the updates the site holds (searched and paged), the settings (changed by an admin), the
+ * sync manager's status messages and the tail of wsyncmgr.log, all through the site's REST API with
+ * a token the admin pastes.
  *
  * The token stays in this tab's sessionStorage and goes only to this site's API. Nothing here
  * writes markup from data: every value is set as text.
@@ -215,6 +216,28 @@ function renderMessages(messages) {
   );
 }
 
+const LOG_TYPE_TEXT = { info: 'Information', warning: 'Warning', error: 'Error' };
+
+/** The log's last entries, newest first (the API gives them oldest first, as the file holds them). */
+function renderLog(log) {
+  byId('log-path').textContent = log.path;
+  byId('log').tBodies[0].replaceChildren(
+    ...log.items
+      .slice()
+      .reverse()
+      .map((e) =>
+        row([
+          cell(time(e.time)),
+          cell(
+            LOG_TYPE_TEXT[e.severity] ?? e.severity,
+            e.severity === 'info' ? undefined : `state-${e.severity === 'error' ? 'failed' : 'running'}`,
+          ),
+          cell(e.message),
+        ]),
+      ),
+  );
+}
+
 function renderAlerts(alerts) {
   byId('alerts').replaceChildren(
     ...alerts.map((a) => {
@@ -398,11 +421,15 @@ let hierarchyTimer;
 async function refresh() {
   clearTimeout(timer);
   try {
-    const [statuses, runs, messages, alerts] = await Promise.all([
+    const [statuses, runs, messages, alerts, log] = await Promise.all([
       api('status'),
       api('runs?limit=20'),
       api('status-messages?limit=30'),
       api('alerts?active=true'),
+      api('log?lines=100').catch((err) => {
+        if (err.code === 'NOT_FOUND') return { path: 'This site writes no wsyncmgr.log.', items: [] };
+        throw err;
+      }),
     ]);
     ownStatus = statuses[0];
     if (ownStatus !== undefined && ownStatus.SyncCatalogVersion !== optionsVersion) {
@@ -419,6 +446,7 @@ async function refresh() {
     renderRuns(runs.items);
     renderMessages(messages.items);
     renderAlerts(alerts.items);
+    renderLog(log);
     setConnection(`Connected · updated ${new Date().toLocaleTimeString()}`);
     timer = setTimeout(refresh, ownStatus?.Running || ownStatus?.Queued ? BUSY_MS : IDLE_MS);
   } catch (err) {

@@ -84,6 +84,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     engine: site.engine,
     now,
     events: site.events,
+    logPath: site.logPath,
     testUpstream:
       options.testUpstream ??
       (async () =>

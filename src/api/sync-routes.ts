@@ -1,13 +1,14 @@
 /**
  * Sync routes: SyncNow (`POST /sync`, answers at once with the run that will serve the request),
- * SMS_SUPSyncStatus, the sync manager's status messages, the hierarchy, run history, and one run's
- * live progress as server-sent events.
+ * SMS_SUPSyncStatus, the sync manager's status messages and wsyncmgr.log, the hierarchy, run history,
+ * and one run's live progress as server-sent events.
  */
 import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';
 import { requireSettings, type SyncRunRecord } from '../store/site-store.ts';
 import { HIERARCHY_DEPTH, MAX_HIERARCHY_DEPTH, readChildStatuses } from '../sync/child-sites.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
+import { readLogTail } from '../sync/wsyncmgr-log.ts';
 import type { ApiContext } from './api-context.ts';
 import { addRoute, audit, callerOf } from './route-kit.ts';
 import { listOf, ref } from './schemas.ts';
@@ -131,6 +132,48 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     },
     response: { 200: { type: 'object', properties: { items: listOf('StatusMessage') }, required: ['items'] } },
     handler: async (request) => ({ items: await ctx.store.listStatusMessages(request.query.limit) }),
+  });
+
+  addRoute<{ Querystring: { lines: number } }>(app, ctx.auth, {
+    method: 'GET',
+    url: '/log',
+    role: 'read',
+    tags: ['sync'],
+    summary: "The last entries of the site's wsyncmgr.log, oldest first",
+    description:
+      'Read back from the CMTrace file (and its rotated generation, wsyncmgr.lo_, when the current file holds fewer): ' +
+      'time (UTC), severity, component and message of each entry.',
+    querystring: {
+      type: 'object',
+      properties: { lines: { type: 'integer', minimum: 1, maximum: 5000, default: 200 } },
+      additionalProperties: false,
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          path: { type: 'string' },
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                time: { type: 'string' },
+                severity: { type: 'string', enum: ['info', 'warning', 'error'] },
+                component: { type: 'string' },
+                message: { type: 'string' },
+              },
+              required: ['time', 'severity', 'component', 'message'],
+            },
+          },
+        },
+        required: ['path', 'items'],
+      },
+    },
+    handler: async (request) => {
+      if (ctx.logPath === undefined) throw new SupsyncError('NOT_FOUND', 'this site writes no wsyncmgr.log');
+      return { path: ctx.logPath, items: readLogTail(ctx.logPath, request.query.lines) };
+    },
   });
 
   addRoute<{ Querystring: { depth: number } }>(app, ctx.auth, {

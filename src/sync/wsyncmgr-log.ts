@@ -4,7 +4,7 @@
  * The file is size-rotated the way ConfigMgr does it: when it passes the limit it becomes
  * `wsyncmgr.lo_` (one generation kept) and a new file starts.
  */
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const WSYNCMGR_COMPONENT = 'SMS_WSUS_SYNC_MANAGER';
@@ -86,6 +86,67 @@ export function teeLog(...logs: SyncLog[]): SyncLog {
       for (const l of logs) l.write(severity, message);
     },
   };
+}
+
+/** One entry of a CMTrace log, as read back. */
+export interface LogEntry {
+  /** ISO 8601 UTC. */
+  readonly time: string;
+  readonly severity: LogSeverity;
+  readonly component: string;
+  readonly message: string;
+}
+
+const SEVERITY_OF_TYPE: Record<string, LogSeverity> = { 1: 'info', 2: 'warning', 3: 'error' };
+// One entry; a message may run over several lines (a stack trace).
+const ENTRY = new RegExp(
+  String.raw`<!\[LOG\[(?<message>[\s\S]*?)\]LOG\]!>` +
+    String.raw`<time="(?<h>\d\d):(?<m>\d\d):(?<s>\d\d)\.(?<ms>\d{1,3})(?<bias>[+-]\d+)" ` +
+    String.raw`date="(?<month>\d\d)-(?<day>\d\d)-(?<year>\d{4})" component="(?<component>[^"]*)" ` +
+    'context="[^"]*" type="(?<type>[123])"[^>]*>',
+  'g',
+);
+
+/** The entries in `text`, oldest first; a cut first entry and lines of other shapes are passed over. */
+function parseEntries(text: string): LogEntry[] {
+  return [...text.matchAll(ENTRY)].map((match) => {
+    const g = match.groups as Record<string, string>;
+    // CMTrace writes local time and the bias in minutes: UTC = local + bias (ours is always +000).
+    const local = Date.UTC(Number(g.year), Number(g.month) - 1, Number(g.day), Number(g.h), Number(g.m), Number(g.s));
+    const utc = local + Number(g.ms?.padEnd(3, '0')) + Number(g.bias) * 60_000;
+    return {
+      time: new Date(utc).toISOString(),
+      severity: SEVERITY_OF_TYPE[g.type ?? ''] ?? 'info',
+      component: g.component ?? '',
+      message: g.message ?? '',
+    };
+  });
+}
+
+/** The last `maxBytes` of a file as text ('' when there is no file). */
+function readTail(path: string, maxBytes: number): string {
+  const size = fileSize(path);
+  if (size === 0) return '';
+  const length = Math.min(size, maxBytes);
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buffer, 0, length, size - length);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer.toString('utf8');
+}
+
+/**
+ * The last `count` entries of the CMTrace log at `path`, oldest first, taking the rotated
+ * generation (`.lo_`) too when the current file holds fewer. Reads at most `maxBytes` of each.
+ */
+export function readLogTail(path: string, count: number, maxBytes = DEFAULT_MAX_LOG_BYTES): LogEntry[] {
+  const current = parseEntries(readTail(path, maxBytes));
+  if (current.length >= count) return current.slice(-count);
+  const rotated = parseEntries(readTail(path.replace(/\.log$/, '.lo_'), maxBytes));
+  return [...rotated, ...current].slice(-count);
 }
 
 function fileSize(path: string): number {

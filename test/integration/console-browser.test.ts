@@ -5,6 +5,7 @@
  * status messages; data shown as text, never as markup; no script errors.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -145,6 +146,16 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(await page.locator('#progress').isVisible(), false, 'no progress once the run is over');
     const ids = await page.locator('#messages tbody tr td:nth-child(2)').allInnerTexts();
     assert.deepEqual(ids.slice(0, 4), ['6702', '6705', '6704', '6701']);
+    // wsyncmgr.log, newest first (its last 100 entries): the run's updates below its success, its
+    // sync time above it.
+    const succeeded = 'Sync succeeded. Setting sync alert to canceled state on site CS1';
+    await page.locator('#log tbody tr').filter({ hasText: succeeded }).waitFor({ timeout: WAIT_MS });
+    const lines = await page.locator('#log tbody td:nth-child(3)').allTextContents();
+    const at = (find: (line: string) => boolean) => lines.findIndex(find);
+    assert.ok(at((l) => l.startsWith('Sync time: 0d00h')) < at((l) => l === succeeded), lines.join('\n'));
+    assert.ok(at((l) => l === succeeded) < at((l) => l.startsWith('Synchronizing update ')), lines.join('\n'));
+    assert.equal(lines.length, 100);
+    assert.equal(await text('#log-path'), join(site.dir, 'logs', 'wsyncmgr.log'));
   });
 
   it('searches the updates the site holds, as GET /updates answers, and pages through them', async () => {

@@ -75,6 +75,7 @@ describe('service routes', () => {
       'GET /api/v1/audit',
       'GET /api/v1/categories',
       'GET /api/v1/hierarchy',
+      'GET /api/v1/log',
       'GET /api/v1/runs',
       'GET /api/v1/runs/{id}',
       'GET /api/v1/runs/{id}/events',

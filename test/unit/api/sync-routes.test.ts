@@ -5,6 +5,7 @@
  * metrics and the event stream of a finished run.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ApiFixture, apiFixture, holdingUpstream, parseSse } from './api-fixture.ts';
 
@@ -124,6 +125,25 @@ describe('sync routes (SyncNow semantics)', () => {
     const bad = await f.call('GET', '/api/v1/status-messages?limit=0', { token: f.tokens.read });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().code, 'INPUT_INVALID');
+  });
+
+  it("GET /log reads back the site's wsyncmgr.log: the failed runs, oldest first", async () => {
+    const res = await f.call('GET', '/api/v1/log?lines=1000', { token: f.tokens.read });
+    assert.equal(res.statusCode, 200, res.body);
+    const { path, items } = res.json() as {
+      path: string;
+      items: { time: string; severity: string; component: string; message: string }[];
+    };
+    assert.equal(path, join(f.dir, 'logs', 'wsyncmgr.log'));
+    assert.ok(items.every((e) => e.component === 'SMS_WSUS_SYNC_MANAGER'));
+    const retries = items.filter((e) => e.message === 'Sync failed. Will retry in 60 minutes');
+    assert.equal(retries.length, 2, 'both runs failed');
+    assert.ok(retries.every((e) => e.severity === 'error'));
+    const times = items.map((e) => e.time);
+    assert.deepEqual(times, [...times].sort(), 'oldest first');
+    const last = await f.call('GET', '/api/v1/log?lines=1', { token: f.tokens.read });
+    assert.deepEqual(last.json().items, items.slice(-1));
+    assert.equal((await f.call('GET', '/api/v1/log?lines=0', { token: f.tokens.read })).statusCode, 400);
   });
 
   it('the event stream of a finished run sends the final record and ends', async () => {
