@@ -143,10 +143,22 @@ function readTail(path: string, maxBytes: number): string {
  * generation (`.lo_`) too when the current file holds fewer. Reads at most `maxBytes` of each.
  */
 export function readLogTail(path: string, count: number, maxBytes = DEFAULT_MAX_LOG_BYTES): LogEntry[] {
-  const current = parseEntries(readTail(path, maxBytes));
+  const current = lastEntries(path, count, maxBytes);
   if (current.length >= count) return current.slice(-count);
-  const rotated = parseEntries(readTail(path.replace(/\.log$/, '.lo_'), maxBytes));
+  const rotated = lastEntries(path.replace(/\.log$/, '.lo_'), count - current.length, maxBytes);
   return [...rotated, ...current].slice(-count);
+}
+
+/**
+ * At least the last `count` entries of one file when it holds that many, reading from its end in
+ * growing steps (a few hundred bytes an entry), so a short tail of a full log stays cheap to read.
+ */
+function lastEntries(path: string, count: number, maxBytes: number): LogEntry[] {
+  const size = fileSize(path);
+  for (let bytes = Math.min(maxBytes, count * 512); ; bytes = Math.min(maxBytes, bytes * 4)) {
+    const entries = parseEntries(readTail(path, bytes));
+    if (entries.length >= count || bytes >= Math.min(maxBytes, size)) return entries;
+  }
 }
 
 function fileSize(path: string): number {
