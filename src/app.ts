@@ -106,10 +106,15 @@ function defaultLogDir(db: string): string {
   return isPostgresUrl(db) ? resolve('logs') : join(dirname(resolve(db)), 'logs');
 }
 
+/** Where the site of `db` writes wsyncmgr.log: `logDir`, or logs/ beside the database file. */
+export function siteLogPath(db: string, logDir?: string): string {
+  return join(logDir ?? defaultLogDir(db), 'wsyncmgr.log');
+}
+
 /** Opens a site: store, wsyncmgr.log, engine and coordinator. */
 export async function openSite(options: SiteOptions): Promise<Site> {
   const { site: store, engine: engineStore } = await openSiteStore(options);
-  const logPath = join(options.logDir ?? defaultLogDir(options.db), 'wsyncmgr.log');
+  const logPath = siteLogPath(options.db, options.logDir);
   const fileLog = new CmtraceFileLog(logPath, options.now);
   const log = options.extraLog === undefined ? fileLog : teeLog(fileLog, options.extraLog);
   const listeners = new Set<(event: SyncEvent) => void>();

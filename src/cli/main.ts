@@ -6,6 +6,7 @@ import { registerCatalogCommands } from './catalog-commands.ts';
 import { registerChildrenCommands } from './children-commands.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
+import { registerLogCommand } from './log-command.ts';
 import { type Io, processIo, reportError } from './output.ts';
 import { registerPackageCommands } from './package-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
@@ -25,6 +26,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const ctx = { io, setExit };
   registerConfigCommands(program, ctx);
   registerSyncCommands(program, ctx);
+  registerLogCommand(program, ctx);
   registerPackageCommands(program, ctx);
   registerChildrenCommands(program, ctx);
   registerServeCommand(program, ctx);

@@ -203,6 +203,9 @@ describe('the site service over HTTP', () => {
     const messagesJson = JSON.parse((await run('status', ...remote, '--messages', '--json')).out);
     assert.equal(messagesJson.StatusMessages[0].messageId, 6702);
     assert.ok(messagesJson.StatusMessages.some((m: { messageId: number }) => m.messageId === 6701));
+    const log = await run('log', ...remote, '--lines', '2');
+    assert.equal(log.code, 0, log.err);
+    assert.match(log.out, /^\S+Z {2}I {2}.*\n\S+Z {2}I {2}Sync time: 0d\d\dh\d\dm\d\ds\n$/);
     const badCount = await run('status', ...remote, '--messages', 'all');
     assert.equal(badCount.code, 2);
     assert.match(badCount.err, /^error INPUT_INVALID: --messages must be a whole number from 1 to 1000/);

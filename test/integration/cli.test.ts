@@ -277,6 +277,26 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assert.ok(typeof s.LastSuccessfulSyncTime === 'string');
     });
 
+    it('log prints the last entries of wsyncmgr.log beside the database, oldest first', async () => {
+      const r = await cli('log', '--db', siteDb, '--lines', '3');
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trimEnd().split('\n');
+      assert.equal(lines.length, 3);
+      assert.ok(
+        lines.every((l) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}[IWE] {2}\S/.test(l)),
+        r.stdout,
+      );
+      assert.match(lines.at(-1) ?? '', /Sync time: 0d\d\dh\d\dm\d\ds$/);
+      const json = jsonOf<{ path: string; items: { message: string }[] }>(await cli('log', '--db', siteDb, '--json'));
+      assert.equal(json.path, join(siteDir, 'logs', 'wsyncmgr.log'));
+      assert.ok(
+        json.items.some((e) => e.message === 'Sync succeeded. Setting sync alert to canceled state on site CS1'),
+      );
+      const missing = await cli('log', '--db', join(siteDir, 'elsewhere', 'x.db'));
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /^error NOT_FOUND: no wsyncmgr\.log at /);
+    });
+
     it('status --messages lists what the sync manager said, newest first', async () => {
       const r = await cli('status', '--db', siteDb, '--messages', '2');
       assert.equal(r.code, 0, r.stderr);
