@@ -4,7 +4,7 @@
  * The file is size-rotated the way ConfigMgr does it: when it passes the limit it becomes
  * `wsyncmgr.lo_` (one generation kept) and a new file starts.
  */
-import { closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const WSYNCMGR_COMPONENT = 'SMS_WSUS_SYNC_MANAGER';
@@ -123,19 +123,23 @@ function parseEntries(text: string): LogEntry[] {
   });
 }
 
-/** The last `maxBytes` of a file as text ('' when there is no file). */
+/** The last `maxBytes` of a file as text ('' when there is no file, or it was just rotated away). */
 function readTail(path: string, maxBytes: number): string {
-  const size = fileSize(path);
-  if (size === 0) return '';
-  const length = Math.min(size, maxBytes);
-  const buffer = Buffer.alloc(length);
-  const fd = openSync(path, 'r');
+  let fd: number;
   try {
-    readSync(fd, buffer, 0, length, size - length);
+    fd = openSync(path, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    const read = readSync(fd, buffer, 0, length, size - length);
+    return buffer.toString('utf8', 0, read);
   } finally {
     closeSync(fd);
   }
-  return buffer.toString('utf8');
 }
 
 /**
