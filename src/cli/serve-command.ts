@@ -11,7 +11,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext): voi
   program
     .command('serve')
     .description(
-      'Serve the site: REST API, scheduler, MS-WSUSSS upstream endpoints for child sites and downstream WSUS',
+      'Serve the site: REST API, web console, scheduler, MS-WSUSSS upstream endpoints for child sites and downstream WSUS',
     )
     .requiredOption('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--host <address>', 'address to listen on (loopback unless configured)', '127.0.0.1')
