@@ -13,6 +13,7 @@ import type {
   Operation,
   ResultOf,
   RevisionIdList,
+  ServerDecryptionData,
   ServerSyncConfigData,
   ServerSyncFilter,
   ServerSyncUpdateData,
@@ -77,6 +78,15 @@ export class WsusssClient {
       operation: 'GetRevisionIdList',
       cookie,
       filter,
+    }));
+  }
+
+  /** GetUpdateDecryptionData for at most MaxUpdatesPerRequestInGetUpdateDecryptionData revisions. */
+  async getUpdateDecryptionData(ids: readonly UpdateIdentity[], signal: AbortSignal): Promise<ServerDecryptionData> {
+    return this.withCookie<'GetUpdateDecryptionData'>(signal, (cookie) => ({
+      operation: 'GetUpdateDecryptionData',
+      cookie,
+      updateIds: ids,
     }));
   }
 

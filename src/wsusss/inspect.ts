@@ -72,6 +72,7 @@ function requestFields(req: WsusssRequest): Record<string, Json> {
     case 'GetRevisionIdList':
       return { cookie: cookieSummary(req.cookie), filter: filterSummary(req.filter) };
     case 'GetUpdateData':
+    case 'GetUpdateDecryptionData':
       return {
         cookie: cookieSummary(req.cookie),
         updateIdCount: req.updateIds.length,
@@ -118,6 +119,17 @@ function responseFields(res: WsusssResponse): Record<string, Json> {
           fileDigest: f.fileDigest,
           muUrl: f.muUrl ?? null,
           ussUrl: f.ussUrl ?? null,
+        })),
+      };
+    case 'GetUpdateDecryptionData':
+      return {
+        updates: res.result.updateFileDecryptionData.map((u) => ({
+          updateId: u.updateId.updateId,
+          revisionNumber: u.updateId.revisionNumber,
+          files: u.fileDecryptionData.map((d) => ({
+            fileDigest: d.fileDigest ?? null,
+            hasDecryptionKey: d.decryptionKey !== undefined,
+          })),
         })),
       };
   }

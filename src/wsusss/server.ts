@@ -22,6 +22,7 @@ import type {
   Cookie,
   GetRevisionIdListRequest,
   GetUpdateDataRequest,
+  GetUpdateDecryptionDataRequest,
   Operation,
   ServerSyncUpdateData,
   ServerSyncUrlData,
@@ -128,6 +129,8 @@ export class UpstreamServer {
         return this.revisionIdList(req);
       case 'GetUpdateData':
         return this.updateData(req);
+      case 'GetUpdateDecryptionData':
+        return this.decryptionData(req);
     }
   }
 
@@ -227,6 +230,29 @@ export class UpstreamServer {
         fileUrls.push({ fileDigest: f.digestSha1, muUrl: contentUrl(f.digestSha1, f.fileName), ussUrl: '' });
     }
     return { operation: 'GetUpdateData', result: { updates, fileUrls } };
+  }
+
+  /**
+   * The files of each requested revision the site holds, by SHA-1 digest, as the spec's USS answers
+   * from its file table. supsync keeps no decryption keys (it downloads no content), so none is
+   * sent; a revision the site does not hold has no files to list.
+   */
+  private async decryptionData(req: GetUpdateDecryptionDataRequest): Promise<WsusssResponse> {
+    this.checkCookie(req.cookie);
+    if (req.updateIds.length === 0 || req.updateIds.length > this.maxPerRequest)
+      throw new Fault('InvalidParameters', 'updateIds');
+    const stored = await this.opts.store.getRevisions(req.updateIds);
+    const byKey = new Map<string, StoredRevision>(stored.map((s) => [revisionKey(s.revision.identity), s]));
+    const updateFileDecryptionData = [];
+    for (const id of req.updateIds) {
+      const files = byKey.get(revisionKey(id))?.revision.files ?? [];
+      if (files.length > 0)
+        updateFileDecryptionData.push({
+          updateId: id,
+          fileDecryptionData: files.map((f) => ({ fileDigest: f.digestSha1 })),
+        });
+    }
+    return { operation: 'GetUpdateDecryptionData', result: { updateFileDecryptionData } };
   }
 
   private async anchor(): Promise<string> {

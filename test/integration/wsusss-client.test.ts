@@ -11,9 +11,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { UpdateRevision } from '../../src/catalog/model.ts';
 import { isSupsyncError } from '../../src/shared/errors.ts';
 import { type FetchedUpdate, WsusssClient } from '../../src/wsusss/client.ts';
 import { UpstreamServer } from '../../src/wsusss/server.ts';
+import { WsusssFaultError } from '../../src/wsusss/soap/fault.ts';
 import { startUpstream, tempDir, type UpstreamFixture } from '../helpers/sites.ts';
 import { structureDifferences, xmlStructure } from '../helpers/xml-structure.ts';
 
@@ -126,7 +128,7 @@ describe('client against our server over real HTTP', () => {
 
   /** Our real server behind a small HTTP front that can count, delay or fail requests. */
   async function front(opts: {
-    maxPerRequest?: number;
+    maxUpdatesPerRequest?: number;
     maxReplyBytes?: number;
     now?: () => Date;
     before?: (op: string, n: number) => number | 'hang' | undefined;
@@ -155,7 +157,7 @@ describe('client against our server over real HTTP', () => {
   }
 
   it('batches GetUpdateData by MaxNumberOfUpdatesPerRequest and re-requests ids a capped reply left out', async () => {
-    const f = await front({ maxPerRequest: 7, maxReplyBytes: 6_000 });
+    const f = await front({ maxUpdatesPerRequest: 7, maxReplyBytes: 6_000 });
     const client = new WsusssClient({ upstreamUrl: f.url, concurrency: 3 });
     const want = await ids(60);
     const got: FetchedUpdate[] = [];
@@ -178,6 +180,38 @@ describe('client against our server over real HTTP', () => {
     assert.equal(errors.length, 1);
     assert.equal(errors[0]?.id.updateId, '00000000-0000-0000-0000-000000000001');
     assert.equal(got.length, 10);
+  });
+
+  it('GetUpdateDecryptionData: each held revision with files, by SHA-1 digest, in the order asked; no keys', async () => {
+    const stored = await upstream.site.store.getRevisions(await ids(40));
+    const withFiles = stored.filter((s) => s.revision.files.length > 0).slice(0, 3);
+    const without = stored.find((s) => s.revision.files.length === 0);
+    assert.equal(withFiles.length, 3);
+    assert.ok(without, 'the catalog has revisions without files (bundles)');
+    const [a, b, c] = withFiles.map((s) => s.revision) as [UpdateRevision, UpdateRevision, UpdateRevision];
+    const unknown = { updateId: '00000000-0000-0000-0000-000000000001', revisionNumber: 1 };
+    const f = await front({ maxUpdatesPerRequest: 5 });
+    const client = new WsusssClient({ upstreamUrl: f.url });
+    try {
+      const config = await client.getConfigData(undefined, signal());
+      assert.equal(config.maxUpdatesPerRequestInGetUpdateDecryptionData, 5);
+      const asked = [c.identity, without.revision.identity, a.identity, b.identity, unknown];
+      const data = await client.getUpdateDecryptionData(asked, signal());
+      assert.deepEqual(
+        data.updateFileDecryptionData,
+        [c, a, b].map((r) => ({
+          updateId: r.identity,
+          fileDecryptionData: r.files.map((file) => ({ fileDigest: file.digestSha1 })),
+        })),
+      );
+      await assert.rejects(
+        client.getUpdateDecryptionData([...asked, a.identity], signal()),
+        (err: unknown) => err instanceof WsusssFaultError && err.wsusssErrorCode === 'InvalidParameters',
+      );
+    } finally {
+      await client.close();
+      await f.close();
+    }
   });
 
   it('refreshes the cookie before it expires and logs in again after InvalidCookie', async () => {

@@ -17,6 +17,7 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
   'GetConfigData',
   'GetRevisionIdList',
   'GetUpdateData',
+  'GetUpdateDecryptionData',
 ]);
 
 /** The XML namespace of an operation's request and response elements. */

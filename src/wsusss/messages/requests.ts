@@ -58,6 +58,7 @@ export function readRequestElement(el: XmlElement): WsusssRequest {
     case 'GetRevisionIdList':
       return { operation, ...optCookie(f), filter: readFilter(f.sub('filter')) };
     case 'GetUpdateData':
+    case 'GetUpdateDecryptionData':
       return {
         operation,
         ...optCookie(f),
@@ -141,6 +142,7 @@ export function writeRequestElement(req: WsusssRequest): string {
       writeFilter(w, req.filter);
       break;
     case 'GetUpdateData':
+    case 'GetUpdateDecryptionData':
       writeOptCookie(w, req.cookie);
       w.list('updateIds', req.updateIds, (x, id) => writeUpdateIdentity(x, 'UpdateIdentity', id));
       break;

@@ -19,6 +19,7 @@ import type {
   ResponseOf,
   RevisionIdList,
   ServerAuthConfig,
+  ServerDecryptionData,
   ServerSyncConfigData,
   ServerSyncLanguageData,
   ServerSyncUpdateData,
@@ -114,6 +115,20 @@ function readServerUpdateData(f: Fields): ServerUpdateData {
   };
 }
 
+function readDecryptionData(f: Fields): ServerDecryptionData {
+  return {
+    updateFileDecryptionData:
+      f.optList('UpdateFileDecryptionData', 'ServerSyncUpdateFileDecryption', (u) => ({
+        updateId: readUpdateIdentity(u.sub('UpdateId')),
+        fileDecryptionData:
+          u.optList('FileDecryptionData', 'ServerSyncFileDecryption', (x) => ({
+            ...defined('fileDigest', x.optText('FileDigest')),
+            ...defined('decryptionKey', x.optText('DecryptionKey')),
+          })) ?? [],
+      })) ?? [],
+  };
+}
+
 const READERS: { readonly [O in Operation]: (f: Fields) => ResponseOf<O>['result'] } = {
   GetAuthConfig: readAuthConfig,
   GetAuthorizationCookie: readAuthorizationCookie,
@@ -121,6 +136,7 @@ const READERS: { readonly [O in Operation]: (f: Fields) => ResponseOf<O>['result
   GetConfigData: readConfigData,
   GetRevisionIdList: readRevisionIdList,
   GetUpdateData: readServerUpdateData,
+  GetUpdateDecryptionData: readDecryptionData,
 };
 
 /**
@@ -193,6 +209,20 @@ function writeServerUpdateData(w: XmlWriter, r: ServerUpdateData): void {
   });
 }
 
+function writeDecryptionData(w: XmlWriter, r: ServerDecryptionData): void {
+  w.list('UpdateFileDecryptionData', r.updateFileDecryptionData, (x, u) => {
+    x.open('ServerSyncUpdateFileDecryption');
+    writeUpdateIdentity(x, 'UpdateId', u.updateId);
+    x.list('FileDecryptionData', u.fileDecryptionData, (y, d) => {
+      y.open('ServerSyncFileDecryption')
+        .optionalLeaf('FileDigest', d.fileDigest)
+        .optionalLeaf('DecryptionKey', d.decryptionKey)
+        .close('ServerSyncFileDecryption');
+    });
+    x.close('ServerSyncUpdateFileDecryption');
+  });
+}
+
 const WRITERS: { readonly [O in Operation]: (w: XmlWriter, r: ResponseOf<O>['result']) => void } = {
   GetAuthConfig: writeAuthConfig,
   GetAuthorizationCookie: (w, r) => {
@@ -204,6 +234,7 @@ const WRITERS: { readonly [O in Operation]: (w: XmlWriter, r: ResponseOf<O>['res
   GetConfigData: writeConfigData,
   GetRevisionIdList: writeRevisionIdList,
   GetUpdateData: writeServerUpdateData,
+  GetUpdateDecryptionData: writeDecryptionData,
 };
 
 /** Writes the body element of a response (without the envelope). */

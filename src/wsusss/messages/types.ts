@@ -12,7 +12,8 @@ export type Operation =
   | 'GetCookie'
   | 'GetConfigData'
   | 'GetRevisionIdList'
-  | 'GetUpdateData';
+  | 'GetUpdateData'
+  | 'GetUpdateDecryptionData';
 
 /** The session cookie returned by GetCookie and passed to every later call. */
 export interface Cookie {
@@ -111,6 +112,12 @@ export interface GetUpdateDataRequest extends WithCookie {
   readonly updateIds: readonly UpdateIdentity[];
 }
 
+/** GetUpdateDecryptionData request: the revisions whose files' decryption data the caller wants. */
+export interface GetUpdateDecryptionDataRequest extends WithCookie {
+  readonly operation: 'GetUpdateDecryptionData';
+  readonly updateIds: readonly UpdateIdentity[];
+}
+
 /** Any request, keyed by `operation`. */
 export type WsusssRequest =
   | GetAuthConfigRequest
@@ -118,7 +125,8 @@ export type WsusssRequest =
   | GetCookieRequest
   | GetConfigDataRequest
   | GetRevisionIdListRequest
-  | GetUpdateDataRequest;
+  | GetUpdateDataRequest
+  | GetUpdateDecryptionDataRequest;
 
 /** One authorization plug-in advertised by GetAuthConfig. */
 export interface AuthPlugInInfo {
@@ -201,6 +209,25 @@ export interface ServerUpdateData {
   readonly fileUrls: readonly ServerSyncUrlData[];
 }
 
+/** `ServerSyncFileDecryption`: one file of a revision and its key. */
+export interface ServerSyncFileDecryption {
+  /** Base64 SHA-1 of the file. */
+  readonly fileDigest?: string;
+  /** Base64; the spec requires it only for a file the metadata marks encrypted. */
+  readonly decryptionKey?: string;
+}
+
+/** `ServerSyncUpdateFileDecryption`: the decryption data of one requested revision's files. */
+export interface ServerSyncUpdateFileDecryption {
+  readonly updateId: UpdateIdentity;
+  readonly fileDecryptionData: readonly ServerSyncFileDecryption[];
+}
+
+/** `ServerDecryptionData`. */
+export interface ServerDecryptionData {
+  readonly updateFileDecryptionData: readonly ServerSyncUpdateFileDecryption[];
+}
+
 /** Each operation's result type. */
 export interface ResultOf {
   readonly GetAuthConfig: ServerAuthConfig;
@@ -209,6 +236,7 @@ export interface ResultOf {
   readonly GetConfigData: ServerSyncConfigData;
   readonly GetRevisionIdList: RevisionIdList;
   readonly GetUpdateData: ServerUpdateData;
+  readonly GetUpdateDecryptionData: ServerDecryptionData;
 }
 
 /** A response of one operation. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { inspectMessage } from '../../../src/wsusss/inspect.ts';
+import { encodeResponse } from '../../../src/wsusss/messages/index.ts';
 import { capturedDocument, exchange } from '../../contract/captures/capture-files.ts';
 
 function body(name: string, side: 'request' | 'response'): Buffer {
@@ -39,6 +40,30 @@ describe('inspectMessage', () => {
     assert.equal(s.operation, 'GetRevisionIdList');
     assert.equal(s.anchor, '9438,2026-10-04 16:33:26.671');
     assert.equal(s.revisionCount, 30);
+  });
+
+  test('GetUpdateDecryptionData response: each revision with its files, and whether a key came, not the key', async () => {
+    const xml = encodeResponse({
+      operation: 'GetUpdateDecryptionData',
+      result: {
+        updateFileDecryptionData: [
+          {
+            updateId: { updateId: 'a2fef9b0-7951-4c2c-a42b-9e351dd1c1fe', revisionNumber: 200 },
+            fileDecryptionData: [{ fileDigest: 'h/W9BGlYUAaqXTp30cZi/SiV3c0=', decryptionKey: 'c2VjcmV0' }],
+          },
+        ],
+      },
+    });
+    const s = await inspectMessage(Buffer.from(xml));
+    assert.equal(s.operation, 'GetUpdateDecryptionData');
+    assert.deepEqual(s.updates, [
+      {
+        updateId: 'a2fef9b0-7951-4c2c-a42b-9e351dd1c1fe',
+        revisionNumber: 200,
+        files: [{ fileDigest: 'h/W9BGlYUAaqXTp30cZi/SiV3c0=', hasDecryptionKey: true }],
+      },
+    ]);
+    assert.doesNotMatch(JSON.stringify(s), /c2VjcmV0/);
   });
 
   test('GetConfigData response: limits and enabled languages', async () => {

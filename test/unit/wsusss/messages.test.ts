@@ -71,6 +71,7 @@ const REQUESTS: readonly WsusssRequest[] = [
     },
   },
   { operation: 'GetUpdateData', cookie, updateIds: [id(1), id(2)] },
+  { operation: 'GetUpdateDecryptionData', cookie, updateIds: [id(7)] },
 ];
 
 const RESPONSES: readonly WsusssResponse[] = [
@@ -126,6 +127,22 @@ const RESPONSES: readonly WsusssResponse[] = [
   },
 ];
 
+const DECRYPTION_DATA: WsusssResponse = {
+  operation: 'GetUpdateDecryptionData',
+  result: {
+    updateFileDecryptionData: [
+      {
+        updateId: id(7),
+        fileDecryptionData: [
+          { fileDigest: 'h/W9BGlYUAaqXTp30cZi/SiV3c0=', decryptionKey: 'a2V5' },
+          { fileDigest: 'eA==' },
+        ],
+      },
+      { updateId: id(8), fileDecryptionData: [] },
+    ],
+  },
+};
+
 describe('round trips', () => {
   for (const req of REQUESTS) {
     test(`request ${req.operation} ${JSON.stringify(req).length}`, async () => {
@@ -140,13 +157,22 @@ describe('round trips', () => {
       assert.deepEqual(msg, { kind: 'request', soapVersion: '1.1', request: req });
     });
   }
-  for (const res of RESPONSES) {
+  for (const res of [...RESPONSES, DECRYPTION_DATA, { ...DECRYPTION_DATA, result: { updateFileDecryptionData: [] } }]) {
     test(`response ${res.operation} ${JSON.stringify(res).length}`, async () => {
       const xml = encodeResponse(res);
       assert.deepEqual(await decodeResponse(res.operation, xml), res);
       assert.deepEqual(await decodeMessage(xml), { kind: 'response', soapVersion: '1.1', response: res });
     });
   }
+
+  test('writes GetUpdateDecryptionData in the WSDL shape', () => {
+    const xml = encodeResponse(DECRYPTION_DATA);
+    assert.match(
+      xml,
+      /<GetUpdateDecryptionDataResponse xmlns="http:\/\/www\.microsoft\.com\/SoftwareDistribution"><GetUpdateDecryptionDataResult><UpdateFileDecryptionData><ServerSyncUpdateFileDecryption><UpdateId><UpdateID>[^<]+<\/UpdateID><RevisionNumber>7<\/RevisionNumber><\/UpdateId><FileDecryptionData><ServerSyncFileDecryption><FileDigest>[^<]+<\/FileDigest><DecryptionKey>a2V5<\/DecryptionKey><\/ServerSyncFileDecryption><ServerSyncFileDecryption><FileDigest>eA==<\/FileDigest><\/ServerSyncFileDecryption><\/FileDecryptionData><\/ServerSyncUpdateFileDecryption>/,
+    );
+    assert.match(xml, /<FileDecryptionData \/><\/ServerSyncUpdateFileDecryption><\/UpdateFileDecryptionData>/);
+  });
 
   test('writes children in WSDL order and empty lists as <Name />', () => {
     const xml = encodeRequest(REQUESTS[7] as WsusssRequest);
