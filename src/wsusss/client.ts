@@ -15,6 +15,7 @@ import type {
   RevisionIdList,
   ServerDecryptionData,
   ServerSyncConfigData,
+  ServerSyncDeploymentResult,
   ServerSyncFilter,
   ServerSyncUpdateData,
   WsusssRequest,
@@ -87,6 +88,23 @@ export class WsusssClient {
       operation: 'GetUpdateDecryptionData',
       cookie,
       updateIds: ids,
+    }));
+  }
+
+  /**
+   * GetDeployments, which only a replica downstream server calls: `syncAnchor` is the anchor of the
+   * last GetRevisionIdList answer, `deploymentAnchor` that of the last GetDeployments answer.
+   */
+  async getDeployments(
+    deploymentAnchor: string | undefined,
+    syncAnchor: string,
+    signal: AbortSignal,
+  ): Promise<ServerSyncDeploymentResult> {
+    return this.withCookie<'GetDeployments'>(signal, (cookie) => ({
+      operation: 'GetDeployments',
+      cookie,
+      ...(deploymentAnchor === undefined ? {} : { deploymentAnchor }),
+      syncAnchor,
     }));
   }
 

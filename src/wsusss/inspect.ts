@@ -71,6 +71,12 @@ function requestFields(req: WsusssRequest): Record<string, Json> {
       return { cookie: cookieSummary(req.cookie), configAnchor: req.configAnchor ?? null };
     case 'GetRevisionIdList':
       return { cookie: cookieSummary(req.cookie), filter: filterSummary(req.filter) };
+    case 'GetDeployments':
+      return {
+        cookie: cookieSummary(req.cookie),
+        deploymentAnchor: req.deploymentAnchor ?? null,
+        syncAnchor: req.syncAnchor ?? null,
+      };
     case 'GetUpdateData':
     case 'GetUpdateDecryptionData':
       return {
@@ -120,6 +126,15 @@ function responseFields(res: WsusssResponse): Record<string, Json> {
           muUrl: f.muUrl ?? null,
           ussUrl: f.ussUrl ?? null,
         })),
+      };
+    case 'GetDeployments':
+      return {
+        anchor: res.result.anchor ?? null,
+        groups: res.result.groups.map((g) => ({ targetGroupId: g.targetGroupId, name: g.name ?? null })),
+        deploymentCount: res.result.deployments.length,
+        deadDeploymentCount: res.result.deadDeployments.length,
+        hiddenUpdateCount: res.result.hiddenUpdates.length,
+        acceptedEulaCount: res.result.acceptedEulas.length,
       };
     case 'GetUpdateDecryptionData':
       return {

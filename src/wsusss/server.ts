@@ -20,6 +20,7 @@ import {
 } from './messages/index.ts';
 import type {
   Cookie,
+  GetDeploymentsRequest,
   GetRevisionIdListRequest,
   GetUpdateDataRequest,
   GetUpdateDecryptionDataRequest,
@@ -131,6 +132,8 @@ export class UpstreamServer {
         return this.updateData(req);
       case 'GetUpdateDecryptionData':
         return this.decryptionData(req);
+      case 'GetDeployments':
+        return this.deployments(req);
     }
   }
 
@@ -255,6 +258,41 @@ export class UpstreamServer {
     return { operation: 'GetUpdateDecryptionData', result: { updateFileDecryptionData } };
   }
 
+  /**
+   * What a replica downstream server mirrors, as a Configuration Manager software update point's
+   * WSUS holds it: WSUS's two built-in computer groups; no approvals, since ConfigMgr deploys
+   * updates through its own policies; and, as hidden (declined), every update the site has expired,
+   * as ConfigMgr declines expired updates in WSUS. No EULA is accepted there either.
+   */
+  private async deployments(req: GetDeploymentsRequest): Promise<WsusssResponse> {
+    this.checkCookie(req.cookie);
+    const { deploymentAnchor, syncAnchor } = req;
+    if (deploymentAnchor !== undefined && deploymentAnchor !== '' && this.parseAnchor(deploymentAnchor) === undefined)
+      throw new Fault('InvalidParameters', 'deploymentAnchor');
+    if (syncAnchor === undefined || this.parseAnchor(syncAnchor) === undefined)
+      throw new Fault('InvalidParameters', 'syncAnchor');
+    return {
+      operation: 'GetDeployments',
+      result: {
+        anchor: await this.anchor(),
+        groups: BUILTIN_TARGET_GROUPS,
+        deployments: [],
+        deadDeployments: [],
+        hiddenUpdates: await this.expiredUpdateIds(),
+        acceptedEulas: [],
+      },
+    };
+  }
+
+  private async expiredUpdateIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (let offset = 0; ; offset += EXPIRED_PAGE) {
+      const page = await this.opts.store.queryUpdates({ isExpired: true, offset, limit: EXPIRED_PAGE });
+      ids.push(...page.items.map((u) => u.updateId));
+      if (page.items.length < EXPIRED_PAGE) return ids;
+    }
+  }
+
   private async anchor(): Promise<string> {
     return this.formatAnchor(await this.opts.store.currentSeq());
   }
@@ -289,6 +327,26 @@ export class UpstreamServer {
     }
   }
 }
+
+/** WSUS's built-in computer target groups (their GUIDs are the same on every WSUS). */
+const ALL_COMPUTERS = 'a0a08746-4dbe-4a37-9adf-9e7652c0b421';
+const BUILTIN_TARGET_GROUPS = Object.freeze([
+  {
+    targetGroupId: ALL_COMPUTERS,
+    parentGroupId: '00000000-0000-0000-0000-000000000000',
+    name: 'All Computers',
+    isBuiltin: true,
+  },
+  {
+    targetGroupId: 'b73ca6ed-5727-47f3-84de-015e03f6a88a',
+    parentGroupId: ALL_COMPUTERS,
+    name: 'Unassigned Computers',
+    isBuiltin: true,
+  },
+]);
+
+/** Expired updates are read in pages of this many. */
+const EXPIRED_PAGE = 1000;
 
 /** A Microsoft-Update-style download URL for a file, derived from its SHA-1 (the stand-in hosts no content). */
 function contentUrl(digestSha1: string, fileName: string): string {

@@ -214,6 +214,40 @@ describe('client against our server over real HTTP', () => {
     }
   });
 
+  it('GetDeployments, for a replica: the built-in groups, no approvals, every expired update hidden', async () => {
+    const [expired] = await ids(1);
+    assert.ok(expired);
+    await upstream.site.store.expireUpdates([expired.updateId], new Date().toISOString(), 'test');
+    const client = new WsusssClient({ upstreamUrl: upstream.url });
+    try {
+      const list = await client.getRevisionIdList({ getConfig: false }, signal());
+      const first = await client.getDeployments(undefined, list.anchor ?? '', signal());
+      assert.deepEqual(
+        first.groups.map((g) => [g.name, g.isBuiltin]),
+        [
+          ['All Computers', true],
+          ['Unassigned Computers', true],
+        ],
+      );
+      assert.deepEqual(first.deployments, []);
+      assert.deepEqual(first.deadDeployments, []);
+      assert.deepEqual(first.acceptedEulas, []);
+      const allExpired = await upstream.site.store.queryUpdates({ isExpired: true, limit: 1000 });
+      assert.ok(first.hiddenUpdates.includes(expired.updateId));
+      assert.deepEqual(new Set(first.hiddenUpdates), new Set(allExpired.items.map((u) => u.updateId)));
+      // The next call passes the anchor it was given.
+      const next = await client.getDeployments(first.anchor, list.anchor ?? '', signal());
+      assert.deepEqual(next.hiddenUpdates, first.hiddenUpdates);
+      const invalid = (field: string) => (err: unknown) =>
+        err instanceof WsusssFaultError && err.wsusssErrorCode === 'InvalidParameters' && err.message.includes(field);
+      await assert.rejects(client.getDeployments(undefined, '', signal()), invalid('syncAnchor'));
+      await assert.rejects(client.getDeployments(undefined, 'garbage', signal()), invalid('syncAnchor'));
+      await assert.rejects(client.getDeployments('garbage', list.anchor ?? '', signal()), invalid('deploymentAnchor'));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refreshes the cookie before it expires and logs in again after InvalidCookie', async () => {
     let clock = Date.parse('2026-11-10T00:00:00Z');
     const f = await front({ now: () => new Date(clock) });

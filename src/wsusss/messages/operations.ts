@@ -18,6 +18,7 @@ export const OPERATIONS: readonly Operation[] = Object.freeze([
   'GetRevisionIdList',
   'GetUpdateData',
   'GetUpdateDecryptionData',
+  'GetDeployments',
 ]);
 
 /** The XML namespace of an operation's request and response elements. */

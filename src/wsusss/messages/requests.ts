@@ -64,6 +64,13 @@ export function readRequestElement(el: XmlElement): WsusssRequest {
         ...optCookie(f),
         updateIds: readUpdateIdentityList(f, 'updateIds') ?? f.missing('updateIds'),
       };
+    case 'GetDeployments':
+      return {
+        operation,
+        ...optCookie(f),
+        ...defined('deploymentAnchor', f.optText('deploymentAnchor')),
+        ...defined('syncAnchor', f.optText('syncAnchor')),
+      };
   }
 }
 
@@ -145,6 +152,10 @@ export function writeRequestElement(req: WsusssRequest): string {
     case 'GetUpdateDecryptionData':
       writeOptCookie(w, req.cookie);
       w.list('updateIds', req.updateIds, (x, id) => writeUpdateIdentity(x, 'UpdateIdentity', id));
+      break;
+    case 'GetDeployments':
+      writeOptCookie(w, req.cookie);
+      w.optionalLeaf('deploymentAnchor', req.deploymentAnchor).optionalLeaf('syncAnchor', req.syncAnchor);
       break;
   }
   return w.close(req.operation).toString();

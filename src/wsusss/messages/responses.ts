@@ -7,6 +7,7 @@ import type { XmlElement } from '../soap/xml-reader.ts';
 import { XmlWriter } from '../soap/xml-writer.ts';
 import {
   defined,
+  parseGuid,
   readAuthorizationCookie,
   readCookie,
   readUpdateIdentity,
@@ -21,6 +22,7 @@ import type {
   ServerAuthConfig,
   ServerDecryptionData,
   ServerSyncConfigData,
+  ServerSyncDeploymentResult,
   ServerSyncLanguageData,
   ServerSyncUpdateData,
   ServerSyncUrlData,
@@ -129,6 +131,39 @@ function readDecryptionData(f: Fields): ServerDecryptionData {
   };
 }
 
+function readGuids(f: Fields, local: string): string[] {
+  return f.optList(local, 'guid', (g) => parseGuid(g.el.text, g.path)) ?? [];
+}
+
+function readDeploymentResult(f: Fields): ServerSyncDeploymentResult {
+  return {
+    ...defined('anchor', f.optText('Anchor')),
+    groups:
+      f.optList('Groups', 'ServerSyncTargetGroup', (g) => ({
+        targetGroupId: parseGuid(g.text('TargetGroupID'), `${g.path}/TargetGroupID`),
+        parentGroupId: parseGuid(g.text('ParentGroupId'), `${g.path}/ParentGroupId`),
+        ...defined('name', g.optText('Name')),
+        isBuiltin: g.bool('IsBuiltin'),
+      })) ?? [],
+    deployments:
+      f.optList('Deployments', 'ServerSyncDeployment', (d) => ({
+        updateId: parseGuid(d.text('UpdateId'), `${d.path}/UpdateId`),
+        revisionNumber: d.int('RevisionNumber'),
+        action: d.int('Action'),
+        ...defined('adminName', d.optText('AdminName')),
+        deadline: d.text('Deadline'),
+        isAssigned: d.bool('IsAssigned'),
+        goLiveTime: d.text('GoLiveTime'),
+        deploymentGuid: parseGuid(d.text('DeploymentGuid'), `${d.path}/DeploymentGuid`),
+        targetGroupId: parseGuid(d.text('TargetGroupId'), `${d.path}/TargetGroupId`),
+        downloadPriority: d.int('DownloadPriority'),
+      })) ?? [],
+    deadDeployments: readGuids(f, 'DeadDeployments'),
+    hiddenUpdates: readGuids(f, 'HiddenUpdates'),
+    acceptedEulas: readGuids(f, 'AcceptedEulas'),
+  };
+}
+
 const READERS: { readonly [O in Operation]: (f: Fields) => ResponseOf<O>['result'] } = {
   GetAuthConfig: readAuthConfig,
   GetAuthorizationCookie: readAuthorizationCookie,
@@ -137,6 +172,7 @@ const READERS: { readonly [O in Operation]: (f: Fields) => ResponseOf<O>['result
   GetRevisionIdList: readRevisionIdList,
   GetUpdateData: readServerUpdateData,
   GetUpdateDecryptionData: readDecryptionData,
+  GetDeployments: readDeploymentResult,
 };
 
 /**
@@ -223,6 +259,27 @@ function writeDecryptionData(w: XmlWriter, r: ServerDecryptionData): void {
   });
 }
 
+/** In the WSDL's order; the lists are always written (the spec says they MUST be present). */
+function writeDeploymentResult(w: XmlWriter, r: ServerSyncDeploymentResult): void {
+  w.optionalLeaf('Anchor', r.anchor).list('Groups', r.groups, (x, g) => {
+    x.open('ServerSyncTargetGroup').leaf('TargetGroupID', g.targetGroupId).leaf('ParentGroupId', g.parentGroupId);
+    x.optionalLeaf('Name', g.name).bool('IsBuiltin', g.isBuiltin).close('ServerSyncTargetGroup');
+  });
+  w.list('Deployments', r.deployments, (x, d) => {
+    x.open('ServerSyncDeployment').leaf('UpdateId', d.updateId).int('RevisionNumber', d.revisionNumber);
+    x.int('Action', d.action).optionalLeaf('AdminName', d.adminName).leaf('Deadline', d.deadline);
+    x.bool('IsAssigned', d.isAssigned).leaf('GoLiveTime', d.goLiveTime).leaf('DeploymentGuid', d.deploymentGuid);
+    x.leaf('TargetGroupId', d.targetGroupId).int('DownloadPriority', d.downloadPriority).close('ServerSyncDeployment');
+  });
+  for (const [name, ids] of [
+    ['DeadDeployments', r.deadDeployments],
+    ['HiddenUpdates', r.hiddenUpdates],
+    ['AcceptedEulas', r.acceptedEulas],
+  ] as const) {
+    w.list(name, ids, (x, id) => x.leaf('guid', id));
+  }
+}
+
 const WRITERS: { readonly [O in Operation]: (w: XmlWriter, r: ResponseOf<O>['result']) => void } = {
   GetAuthConfig: writeAuthConfig,
   GetAuthorizationCookie: (w, r) => {
@@ -235,6 +292,7 @@ const WRITERS: { readonly [O in Operation]: (w: XmlWriter, r: ResponseOf<O>['res
   GetRevisionIdList: writeRevisionIdList,
   GetUpdateData: writeServerUpdateData,
   GetUpdateDecryptionData: writeDecryptionData,
+  GetDeployments: writeDeploymentResult,
 };
 
 /** Writes the body element of a response (without the envelope). */

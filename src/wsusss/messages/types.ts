@@ -13,7 +13,8 @@ export type Operation =
   | 'GetConfigData'
   | 'GetRevisionIdList'
   | 'GetUpdateData'
-  | 'GetUpdateDecryptionData';
+  | 'GetUpdateDecryptionData'
+  | 'GetDeployments';
 
 /** The session cookie returned by GetCookie and passed to every later call. */
 export interface Cookie {
@@ -118,6 +119,15 @@ export interface GetUpdateDecryptionDataRequest extends WithCookie {
   readonly updateIds: readonly UpdateIdentity[];
 }
 
+/** GetDeployments request: a replica DSS asks for the approvals since its last call. */
+export interface GetDeploymentsRequest extends WithCookie {
+  readonly operation: 'GetDeployments';
+  /** The anchor of the last GetDeployments answer; absent on the first call. */
+  readonly deploymentAnchor?: string;
+  /** The anchor of the caller's last GetRevisionIdList answer; required. */
+  readonly syncAnchor?: string;
+}
+
 /** Any request, keyed by `operation`. */
 export type WsusssRequest =
   | GetAuthConfigRequest
@@ -126,7 +136,8 @@ export type WsusssRequest =
   | GetConfigDataRequest
   | GetRevisionIdListRequest
   | GetUpdateDataRequest
-  | GetUpdateDecryptionDataRequest;
+  | GetUpdateDecryptionDataRequest
+  | GetDeploymentsRequest;
 
 /** One authorization plug-in advertised by GetAuthConfig. */
 export interface AuthPlugInInfo {
@@ -228,6 +239,44 @@ export interface ServerDecryptionData {
   readonly updateFileDecryptionData: readonly ServerSyncUpdateFileDecryption[];
 }
 
+/** `ServerSyncTargetGroup`: a computer target group of the upstream. */
+export interface ServerSyncTargetGroup {
+  readonly targetGroupId: string;
+  /** All zeros for the top of the group tree. */
+  readonly parentGroupId: string;
+  readonly name?: string;
+  readonly isBuiltin: boolean;
+}
+
+/** `ServerSyncDeployment`: one approval of an update revision for a target group. */
+export interface ServerSyncDeployment {
+  readonly updateId: string;
+  readonly revisionNumber: number;
+  /** 0 install, 1 uninstall, 2 scan (detect only), 3 block. */
+  readonly action: number;
+  readonly adminName?: string;
+  /** xs:dateTime as written. */
+  readonly deadline: string;
+  readonly isAssigned: boolean;
+  readonly goLiveTime: string;
+  readonly deploymentGuid: string;
+  readonly targetGroupId: string;
+  readonly downloadPriority: number;
+}
+
+/** `ServerSyncDeploymentResult`. */
+export interface ServerSyncDeploymentResult {
+  readonly anchor?: string;
+  readonly groups: readonly ServerSyncTargetGroup[];
+  readonly deployments: readonly ServerSyncDeployment[];
+  /** Deployment GUIDs removed since the caller's anchor. */
+  readonly deadDeployments: readonly string[];
+  /** Every update hidden (declined) on the upstream: a full list each time. */
+  readonly hiddenUpdates: readonly string[];
+  /** Every EULA accepted on the upstream: a full list each time. */
+  readonly acceptedEulas: readonly string[];
+}
+
 /** Each operation's result type. */
 export interface ResultOf {
   readonly GetAuthConfig: ServerAuthConfig;
@@ -237,6 +286,7 @@ export interface ResultOf {
   readonly GetRevisionIdList: RevisionIdList;
   readonly GetUpdateData: ServerUpdateData;
   readonly GetUpdateDecryptionData: ServerDecryptionData;
+  readonly GetDeployments: ServerSyncDeploymentResult;
 }
 
 /** A response of one operation. */

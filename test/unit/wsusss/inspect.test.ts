@@ -66,6 +66,43 @@ describe('inspectMessage', () => {
     assert.doesNotMatch(JSON.stringify(s), /c2VjcmV0/);
   });
 
+  test('GetDeployments response: anchor, groups and counts', async () => {
+    const xml = encodeResponse({
+      operation: 'GetDeployments',
+      result: {
+        anchor: '7,2026-12-07 10:00:00.000',
+        groups: [
+          {
+            targetGroupId: 'a0a08746-4dbe-4a37-9adf-9e7652c0b421',
+            parentGroupId: '00000000-0000-0000-0000-000000000000',
+            name: 'All Computers',
+            isBuiltin: true,
+          },
+        ],
+        deployments: [],
+        deadDeployments: [],
+        hiddenUpdates: ['a2fef9b0-7951-4c2c-a42b-9e351dd1c1fe'],
+        acceptedEulas: [],
+      },
+    });
+    const s = await inspectMessage(Buffer.from(xml));
+    assert.deepEqual(
+      { ...s, kind: undefined, operation: undefined, soapVersion: undefined },
+      {
+        kind: undefined,
+        operation: undefined,
+        soapVersion: undefined,
+        anchor: '7,2026-12-07 10:00:00.000',
+        groups: [{ targetGroupId: 'a0a08746-4dbe-4a37-9adf-9e7652c0b421', name: 'All Computers' }],
+        deploymentCount: 0,
+        deadDeploymentCount: 0,
+        hiddenUpdateCount: 1,
+        acceptedEulaCount: 0,
+      },
+    );
+    assert.equal(s.operation, 'GetDeployments');
+  });
+
   test('GetConfigData response: limits and enabled languages', async () => {
     const s = await inspectMessage(body('000005', 'response'));
     assert.equal(s.maxNumberOfUpdatesPerRequest, 100);

@@ -72,6 +72,8 @@ const REQUESTS: readonly WsusssRequest[] = [
   },
   { operation: 'GetUpdateData', cookie, updateIds: [id(1), id(2)] },
   { operation: 'GetUpdateDecryptionData', cookie, updateIds: [id(7)] },
+  { operation: 'GetDeployments', cookie, syncAnchor: '9438,2026-10-04 16:33:26.671' },
+  { operation: 'GetDeployments', cookie, deploymentAnchor: '12,2026-10-05 01:02:03.004', syncAnchor: 's' },
 ];
 
 const RESPONSES: readonly WsusssResponse[] = [
@@ -143,6 +145,39 @@ const DECRYPTION_DATA: WsusssResponse = {
   },
 };
 
+const DEPLOYMENTS: WsusssResponse = {
+  operation: 'GetDeployments',
+  result: {
+    anchor: '13,2026-10-05 01:02:03.004',
+    groups: [
+      {
+        targetGroupId: 'a0a08746-4dbe-4a37-9adf-9e7652c0b421',
+        parentGroupId: '00000000-0000-0000-0000-000000000000',
+        name: 'All Computers',
+        isBuiltin: true,
+      },
+      { targetGroupId: id(9).updateId, parentGroupId: 'a0a08746-4dbe-4a37-9adf-9e7652c0b421', isBuiltin: false },
+    ],
+    deployments: [
+      {
+        updateId: id(10).updateId,
+        revisionNumber: 204,
+        action: 0,
+        adminName: 'CONTOSO\\wsusadmin',
+        deadline: '9999-12-31T23:59:59.999Z',
+        isAssigned: true,
+        goLiveTime: '2026-10-05T00:00:00Z',
+        deploymentGuid: id(11).updateId,
+        targetGroupId: 'a0a08746-4dbe-4a37-9adf-9e7652c0b421',
+        downloadPriority: 1,
+      },
+    ],
+    deadDeployments: [id(12).updateId],
+    hiddenUpdates: [id(13).updateId, id(14).updateId],
+    acceptedEulas: [],
+  },
+};
+
 describe('round trips', () => {
   for (const req of REQUESTS) {
     test(`request ${req.operation} ${JSON.stringify(req).length}`, async () => {
@@ -157,7 +192,12 @@ describe('round trips', () => {
       assert.deepEqual(msg, { kind: 'request', soapVersion: '1.1', request: req });
     });
   }
-  for (const res of [...RESPONSES, DECRYPTION_DATA, { ...DECRYPTION_DATA, result: { updateFileDecryptionData: [] } }]) {
+  for (const res of [
+    ...RESPONSES,
+    DECRYPTION_DATA,
+    { ...DECRYPTION_DATA, result: { updateFileDecryptionData: [] } },
+    DEPLOYMENTS,
+  ]) {
     test(`response ${res.operation} ${JSON.stringify(res).length}`, async () => {
       const xml = encodeResponse(res);
       assert.deepEqual(await decodeResponse(res.operation, xml), res);
@@ -172,6 +212,22 @@ describe('round trips', () => {
       /<GetUpdateDecryptionDataResponse xmlns="http:\/\/www\.microsoft\.com\/SoftwareDistribution"><GetUpdateDecryptionDataResult><UpdateFileDecryptionData><ServerSyncUpdateFileDecryption><UpdateId><UpdateID>[^<]+<\/UpdateID><RevisionNumber>7<\/RevisionNumber><\/UpdateId><FileDecryptionData><ServerSyncFileDecryption><FileDigest>[^<]+<\/FileDigest><DecryptionKey>a2V5<\/DecryptionKey><\/ServerSyncFileDecryption><ServerSyncFileDecryption><FileDigest>eA==<\/FileDigest><\/ServerSyncFileDecryption><\/FileDecryptionData><\/ServerSyncUpdateFileDecryption>/,
     );
     assert.match(xml, /<FileDecryptionData \/><\/ServerSyncUpdateFileDecryption><\/UpdateFileDecryptionData>/);
+  });
+
+  test('writes GetDeployments in the WSDL order, every list present', () => {
+    const empty: WsusssResponse = {
+      operation: 'GetDeployments',
+      result: { anchor: 'a', groups: [], deployments: [], deadDeployments: [], hiddenUpdates: [], acceptedEulas: [] },
+    };
+    assert.match(
+      encodeResponse(empty),
+      /<GetDeploymentsResult><Anchor>a<\/Anchor><Groups \/><Deployments \/><DeadDeployments \/><HiddenUpdates \/><AcceptedEulas \/><\/GetDeploymentsResult>/,
+    );
+    assert.match(
+      encodeResponse(DEPLOYMENTS),
+      /<ServerSyncDeployment><UpdateId>[^<]+<\/UpdateId><RevisionNumber>204<\/RevisionNumber><Action>0<\/Action><AdminName>[^<]+<\/AdminName><Deadline>[^<]+<\/Deadline><IsAssigned>true<\/IsAssigned><GoLiveTime>[^<]+<\/GoLiveTime><DeploymentGuid>[^<]+<\/DeploymentGuid><TargetGroupId>[^<]+<\/TargetGroupId><DownloadPriority>1<\/DownloadPriority><\/ServerSyncDeployment>/,
+    );
+    assert.match(encodeResponse(DEPLOYMENTS), /<HiddenUpdates><guid>[^<]+<\/guid><guid>/);
   });
 
   test('writes children in WSDL order and empty lists as <Name />', () => {
@@ -246,10 +302,7 @@ describe('bad messages', () => {
   const ns = 'xmlns="http://www.microsoft.com/SoftwareDistribution"';
 
   test('an unknown operation → SOAP_UNKNOWN_OPERATION naming it', async () => {
-    await assert.rejects(
-      decodeRequest(wrap(`<GetDeployments ${ns}/>`)),
-      is('SOAP_UNKNOWN_OPERATION', /GetDeployments/),
-    );
+    await assert.rejects(decodeRequest(wrap(`<DownloadFiles ${ns}/>`)), is('SOAP_UNKNOWN_OPERATION', /DownloadFiles/));
     // Right name, wrong namespace: not ours either.
     await assert.rejects(decodeRequest(wrap('<GetCookie xmlns="urn:x"/>')), is('SOAP_UNKNOWN_OPERATION', /urn:x/));
     await assert.rejects(decodeMessage(wrap(`<Whatever ${ns}/>`)), is('SOAP_UNKNOWN_OPERATION'));
