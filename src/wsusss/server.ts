@@ -209,12 +209,19 @@ export class UpstreamServer {
     return { operation: 'GetRevisionIdList', result: { anchor: this.formatAnchor(seq), newRevisions: ids } };
   }
 
-  private async updateData(req: GetUpdateDataRequest): Promise<WsusssResponse> {
+  /** The revisions a GetUpdateData or GetUpdateDecryptionData call names that the site holds, by key. */
+  private async heldRevisions(
+    req: GetUpdateDataRequest | GetUpdateDecryptionDataRequest,
+  ): Promise<Map<string, StoredRevision>> {
     this.checkCookie(req.cookie);
     if (req.updateIds.length === 0 || req.updateIds.length > this.maxPerRequest)
       throw new Fault('InvalidParameters', 'updateIds');
     const stored = await this.opts.store.getRevisions(req.updateIds);
-    const byKey = new Map<string, StoredRevision>(stored.map((s) => [revisionKey(s.revision.identity), s]));
+    return new Map(stored.map((s) => [revisionKey(s.revision.identity), s]));
+  }
+
+  private async updateData(req: GetUpdateDataRequest): Promise<WsusssResponse> {
+    const byKey = await this.heldRevisions(req);
     const updates: ServerSyncUpdateData[] = [];
     const fileUrls: ServerSyncUrlData[] = [];
     let bytes = 0;
@@ -241,11 +248,7 @@ export class UpstreamServer {
    * sent; a revision the site does not hold has no files to list.
    */
   private async decryptionData(req: GetUpdateDecryptionDataRequest): Promise<WsusssResponse> {
-    this.checkCookie(req.cookie);
-    if (req.updateIds.length === 0 || req.updateIds.length > this.maxPerRequest)
-      throw new Fault('InvalidParameters', 'updateIds');
-    const stored = await this.opts.store.getRevisions(req.updateIds);
-    const byKey = new Map<string, StoredRevision>(stored.map((s) => [revisionKey(s.revision.identity), s]));
+    const byKey = await this.heldRevisions(req);
     const updateFileDecryptionData = [];
     for (const id of req.updateIds) {
       const files = byKey.get(revisionKey(id))?.revision.files ?? [];
