@@ -426,10 +426,7 @@ async function refresh() {
       api('runs?limit=20'),
       api('status-messages?limit=30'),
       api('alerts?active=true'),
-      api('log?lines=100').catch((err) => {
-        if (err.code === 'NOT_FOUND') return { path: 'This site writes no wsyncmgr.log.', items: [] };
-        throw err;
-      }),
+      api('log?lines=100'),
     ]);
     ownStatus = statuses[0];
     if (ownStatus !== undefined && ownStatus.SyncCatalogVersion !== optionsVersion) {

@@ -44,8 +44,8 @@ export interface ApiDeps {
   readonly events: SyncEventSource;
   /** The connection check of POST /upstream/test against the configured upstream. */
   readonly testUpstream: () => Promise<UpstreamCheck>;
-  /** The site's wsyncmgr.log, which GET /log reads back; absent when the site writes none. */
-  readonly logPath?: string;
+  /** The site's wsyncmgr.log, which GET /log reads back. */
+  readonly logPath: string;
   /** Absent when no scheduler runs in this process (NextScheduledSync is then null). */
   readonly scheduler?: ScheduleControl;
   readonly options?: ApiOptions;

@@ -170,10 +170,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
         required: ['path', 'items'],
       },
     },
-    handler: async (request) => {
-      if (ctx.logPath === undefined) throw new SupsyncError('NOT_FOUND', 'this site writes no wsyncmgr.log');
-      return { path: ctx.logPath, items: readLogTail(ctx.logPath, request.query.lines) };
-    },
+    handler: async (request) => ({ path: ctx.logPath, items: await readLogTail(ctx.logPath, request.query.lines) }),
   });
 
   addRoute<{ Querystring: { depth: number } }>(app, ctx.auth, {

@@ -39,7 +39,7 @@ export function registerLogCommand(program: Command, ctx: CommandContext): void 
           } else {
             const path = siteLogPath(target.db, o.logDir);
             if (!existsSync(path)) throw new SupsyncError('NOT_FOUND', `no wsyncmgr.log at ${path}`);
-            log = { path, items: readLogTail(path, lines) };
+            log = { path, items: await readLogTail(path, lines) };
           }
           if (o.json) printJson(ctx.io, log);
           else for (const e of log.items) ctx.io.out(`${e.time}  ${TYPE_LETTER[e.severity]}  ${e.message}\n`);

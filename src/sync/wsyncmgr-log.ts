@@ -4,7 +4,8 @@
  * The file is size-rotated the way ConfigMgr does it: when it passes the limit it becomes
  * `wsyncmgr.lo_` (one generation kept) and a new file starts.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export const WSYNCMGR_COMPONENT = 'SMS_WSUS_SYNC_MANAGER';
@@ -123,45 +124,41 @@ function parseEntries(text: string): LogEntry[] {
   });
 }
 
-/** The last `maxBytes` of a file as text ('' when there is no file, or it was just rotated away). */
-function readTail(path: string, maxBytes: number): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const length = Math.min(size, maxBytes);
-    const buffer = Buffer.alloc(length);
-    const read = readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8', 0, read);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * The last `count` entries of the CMTrace log at `path`, oldest first, taking the rotated
- * generation (`.lo_`) too when the current file holds fewer. Reads at most `maxBytes` of each.
+ * generation (`.lo_`) too when the current file holds fewer. Reads at most `maxBytes` of each, with
+ * the promise API: the server answers GET /log with it and must not block while it reads.
  */
-export function readLogTail(path: string, count: number, maxBytes = DEFAULT_MAX_LOG_BYTES): LogEntry[] {
-  const current = lastEntries(path, count, maxBytes);
+export async function readLogTail(path: string, count: number, maxBytes = DEFAULT_MAX_LOG_BYTES): Promise<LogEntry[]> {
+  const current = await lastEntries(path, count, maxBytes);
   if (current.length >= count) return current.slice(-count);
-  const rotated = lastEntries(path.replace(/\.log$/, '.lo_'), count - current.length, maxBytes);
+  const rotated = await lastEntries(path.replace(/\.log$/, '.lo_'), count - current.length, maxBytes);
   return [...rotated, ...current].slice(-count);
 }
 
 /**
- * At least the last `count` entries of one file when it holds that many, reading from its end in
- * growing steps (a few hundred bytes an entry), so a short tail of a full log stays cheap to read.
+ * At least the last `count` entries of one file when it holds that many (none when there is no
+ * file, or it was just rotated away), reading from its end in growing windows (a few hundred bytes
+ * an entry), so a short tail of a full log stays cheap to read.
  */
-function lastEntries(path: string, count: number, maxBytes: number): LogEntry[] {
-  const size = fileSize(path);
-  for (let bytes = Math.min(maxBytes, count * 512); ; bytes = Math.min(maxBytes, bytes * 4)) {
-    const entries = parseEntries(readTail(path, bytes));
-    if (entries.length >= count || bytes >= Math.min(maxBytes, size)) return entries;
+async function lastEntries(path: string, count: number, maxBytes: number): Promise<LogEntry[]> {
+  let file: FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch {
+    return [];
+  }
+  try {
+    const size = (await file.stat()).size;
+    const limit = Math.min(size, maxBytes);
+    for (let bytes = Math.min(limit, count * 512); ; bytes = Math.min(limit, bytes * 4)) {
+      const buffer = Buffer.alloc(bytes);
+      const { bytesRead } = await file.read(buffer, 0, bytes, size - bytes);
+      const entries = parseEntries(buffer.toString('utf8', 0, bytesRead));
+      if (entries.length >= count || bytes >= limit) return entries;
+    }
+  } finally {
+    await file.close();
   }
 }
 

@@ -43,7 +43,7 @@ describe('wsyncmgr.log', () => {
 describe('reading wsyncmgr.log back', () => {
   const fresh = () => join(mkdtempSync(join(tmpdir(), 'supsync-log-')), 'wsyncmgr.log');
 
-  it('gives the last entries, oldest first, with UTC time, severity, component and message', () => {
+  it('gives the last entries, oldest first, with UTC time, severity, component and message', async () => {
     const path = fresh();
     let t = Date.parse('2026-11-24T05:06:07.089Z');
     const log = new CmtraceFileLog(path, () => {
@@ -54,7 +54,7 @@ describe('reading wsyncmgr.log back', () => {
     log.write('warning', 'Child site PS2 refused the sync notification');
     log.write('error', 'Sync failed: upstream unreachable. Source: UPSTREAM_HTTP');
     log.close();
-    assert.deepEqual(readLogTail(path, 2), [
+    assert.deepEqual(await readLogTail(path, 2), [
       {
         time: '2026-11-24T05:06:09.089Z',
         severity: 'warning',
@@ -68,10 +68,10 @@ describe('reading wsyncmgr.log back', () => {
         message: 'Sync failed: upstream unreachable. Source: UPSTREAM_HTTP',
       },
     ]);
-    assert.equal(readLogTail(path, 10).length, 3);
+    assert.equal((await readLogTail(path, 10)).length, 3);
   });
 
-  it('keeps a message of several lines whole, and reads a ConfigMgr line with its time-zone bias', () => {
+  it('keeps a message of several lines whole, and reads a ConfigMgr line with its time-zone bias', async () => {
     const path = fresh();
     const log = new CmtraceFileLog(path, () => new Date('2026-11-24T00:00:00Z'));
     log.write('error', 'API GET /x failed: Error: boom\n    at a (b.ts:1:2)');
@@ -81,20 +81,20 @@ describe('reading wsyncmgr.log back', () => {
       '<![LOG[Sync succeeded. Setting sync alert to canceled state on site CS1]LOG]!><time="11:08:29.741+480" date="11-23-2026" component="SMS_WSUS_SYNC_MANAGER" context="" type="1" thread="5844" file="wsyncmgr.cpp:1234">\n',
       { flag: 'a' },
     );
-    const [stack, configMgr] = readLogTail(path, 5);
+    const [stack, configMgr] = await readLogTail(path, 5);
     assert.equal(stack?.message, 'API GET /x failed: Error: boom\n    at a (b.ts:1:2)');
     assert.equal(configMgr?.time, '2026-11-23T19:08:29.741Z', 'local time + 480 minutes');
     assert.equal(configMgr?.message, 'Sync succeeded. Setting sync alert to canceled state on site CS1');
   });
 
-  it('reaches into wsyncmgr.lo_ after a rotation, passes over a cut first entry, and is empty without a file', () => {
+  it('reaches into wsyncmgr.lo_ after a rotation, passes over a cut first entry, and is empty without a file', async () => {
     const path = fresh();
     const log = new CmtraceFileLog(path, () => new Date('2026-11-24T00:00:00Z'), 2000);
     for (let i = 0; i < 30; i++) log.write('info', `line ${i}`);
     log.close();
     // Each file holds ~13 of these entries; one rotated generation is kept.
     const inCurrent = readFileSync(path, 'utf8').split('<![LOG[').length - 1;
-    const tail = readLogTail(path, 25).map((e) => e.message);
+    const tail = (await readLogTail(path, 25)).map((e) => e.message);
     assert.ok(tail.length > inCurrent, `${tail.length} entries, ${inCurrent} of them in the current file`);
     const first = 30 - tail.length;
     assert.deepEqual(
@@ -102,13 +102,13 @@ describe('reading wsyncmgr.log back', () => {
       Array.from({ length: tail.length }, (_, i) => `line ${first + i}`),
     );
     assert.deepEqual(
-      readLogTail(path, 3).map((e) => e.message),
+      (await readLogTail(path, 3)).map((e) => e.message),
       ['line 27', 'line 28', 'line 29'],
     );
     // Reading only the last 300 bytes starts inside an entry: that entry is left out, not garbled.
-    const cut = readLogTail(path, 30, 300);
+    const cut = await readLogTail(path, 30, 300);
     assert.ok(cut.length > 0 && cut.every((e) => /^line \d+$/.test(e.message)));
     assert.equal(cut.at(-1)?.message, 'line 29');
-    assert.deepEqual(readLogTail(join(path, '..', 'none.log'), 10), []);
+    assert.deepEqual(await readLogTail(join(path, '..', 'none.log'), 10), []);
   });
 });
