@@ -334,6 +334,8 @@ export interface SiteStore {
    * Expired (withdrawn by Microsoft) are left out; one the site expired itself still counts.
    */
   listSupersedenceEdges(): Promise<SupersedenceEdge[]>;
+  /** Every expired update's id, in id order (what a replica downstream server is told is declined). */
+  listExpiredUpdateIds(): Promise<string[]>;
 
   /** Categories (companies, families, products, classifications) the site knows. */
   listCategories(): Promise<CategorySummary[]>;

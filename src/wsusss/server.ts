@@ -281,19 +281,10 @@ export class UpstreamServer {
         groups: BUILTIN_TARGET_GROUPS,
         deployments: [],
         deadDeployments: [],
-        hiddenUpdates: await this.expiredUpdateIds(),
+        hiddenUpdates: await this.opts.store.listExpiredUpdateIds(),
         acceptedEulas: [],
       },
     };
-  }
-
-  private async expiredUpdateIds(): Promise<string[]> {
-    const ids: string[] = [];
-    for (let offset = 0; ; offset += EXPIRED_PAGE) {
-      const page = await this.opts.store.queryUpdates({ isExpired: true, offset, limit: EXPIRED_PAGE });
-      ids.push(...page.items.map((u) => u.updateId));
-      if (page.items.length < EXPIRED_PAGE) return ids;
-    }
   }
 
   private async anchor(): Promise<string> {
@@ -347,9 +338,6 @@ const BUILTIN_TARGET_GROUPS = Object.freeze([
     isBuiltin: true,
   },
 ]);
-
-/** Expired updates are read in pages of this many. */
-const EXPIRED_PAGE = 1000;
 
 /** A Microsoft-Update-style download URL for a file, derived from its SHA-1 (the stand-in hosts no content). */
 function contentUrl(digestSha1: string, fileName: string): string {

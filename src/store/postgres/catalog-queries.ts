@@ -55,6 +55,7 @@ const SQL = {
   // expiring what it replaced would leave admins with neither. One the site expired itself (for
   // instance, superseded in turn) still counts, so chains expire in order. The partial index
   // updates_superseded_live holds the superseded updates not expired yet.
+  expiredIds: 'SELECT update_id AS id FROM updates WHERE is_expired = 1 ORDER BY update_id',
   supersedenceEdges: `SELECT s.superseded_id AS "supersededId", s.superseding_id AS "supersedingId",
       sg.date_revised AS "supersedingCreated", d.is_feature_update AS feature
     FROM updates d
@@ -179,6 +180,10 @@ export class PgCatalogQueries {
 
   async listSupersedenceEdges(tx: PgTx): Promise<SupersedenceEdge[]> {
     return (await tx.query<SupersedenceRow>(SQL.supersedenceEdges)).rows.map(toSupersedenceEdge);
+  }
+
+  async listExpiredUpdateIds(tx: PgTx): Promise<string[]> {
+    return (await tx.query<{ id: string }>(SQL.expiredIds)).rows.map((r) => r.id);
   }
 
   async currentSeq(tx: PgTx): Promise<number> {

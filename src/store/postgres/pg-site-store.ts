@@ -126,6 +126,9 @@ class PgSiteStore implements SiteStore {
   async listSupersedenceEdges(): Promise<SupersedenceEdge[]> {
     return this.#db.read('listSupersedenceEdges', (tx) => this.#catalog.listSupersedenceEdges(tx));
   }
+  async listExpiredUpdateIds(): Promise<string[]> {
+    return this.#db.read('listExpiredUpdateIds', (tx) => this.#catalog.listExpiredUpdateIds(tx));
+  }
 
   async listCategories(): Promise<CategorySummary[]> {
     return this.#db.read('listCategories', (tx) => this.#updates.listCategories(tx));

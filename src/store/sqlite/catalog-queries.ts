@@ -50,6 +50,7 @@ const SQL = {
   // A superseding update Microsoft has withdrawn (upstream Expired) no longer supersedes anything:
   // expiring what it replaced would leave admins with neither. One the site expired itself (for
   // instance, superseded in turn) still counts, so chains expire in order.
+  expiredIds: 'SELECT update_id AS id FROM updates WHERE is_expired = 1 ORDER BY update_id',
   supersedenceEdges: `SELECT s.superseded_id AS supersededId, s.superseding_id AS supersedingId,
       sg.date_revised AS supersedingCreated, d.is_feature_update AS feature
     FROM updates d INDEXED BY updates_superseded_live
@@ -193,6 +194,10 @@ export class CatalogQueries {
 
   listSupersedenceEdges(): SupersedenceEdge[] {
     return (this.#s.supersedenceEdges.all() as SupersedenceRow[]).map(toSupersedenceEdge);
+  }
+
+  listExpiredUpdateIds(): string[] {
+    return (this.#s.expiredIds.all() as { id: string }[]).map((r) => r.id);
   }
 
   currentSeq(): number {

@@ -128,6 +128,9 @@ class SqliteSiteStore implements SiteStore {
   async listSupersedenceEdges(): Promise<SupersedenceEdge[]> {
     return this.#read('listSupersedenceEdges', () => this.#catalog.listSupersedenceEdges());
   }
+  async listExpiredUpdateIds(): Promise<string[]> {
+    return this.#read('listExpiredUpdateIds', () => this.#catalog.listExpiredUpdateIds());
+  }
 
   async listCategories(): Promise<CategorySummary[]> {
     return this.#read('listCategories', () => this.#updates.listCategories());

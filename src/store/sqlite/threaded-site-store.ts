@@ -31,6 +31,7 @@ const READS = [
   'listPrerequisiteIds',
   'storedUpdateIds',
   'listSupersedenceEdges',
+  'listExpiredUpdateIds',
   'listCategories',
   'queryUpdates',
   'getUpdate',

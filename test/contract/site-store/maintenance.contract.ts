@@ -131,6 +131,9 @@ export function maintenanceContract(factory: SiteStoreFactory): void {
       await store.setDeployed([guid(1)], true);
       // guid(5) is superseded and expired: it counts as expired only.
       assert.deepEqual(await store.countUpdatesByState(), { active: 2, superseded: 1, expired: 2, deployed: 1 });
+      assert.deepEqual(await store.listExpiredUpdateIds(), [guid(4), guid(5)]);
+      await store.unexpireUpdates([guid(4)], 'superseded');
+      assert.deepEqual(await store.listExpiredUpdateIds(), [guid(5)]);
     });
   });
 
