@@ -98,19 +98,8 @@ function stateClass(state) {
  */
 function statusRow(label, status, failure, className, parent) {
   if (status === null) {
-    return row(
-      [
-        cell(label),
-        cell(''),
-        cell(''),
-        cell(''),
-        cell(failure, 'state-failed'),
-        ...Array(5)
-          .fill(0)
-          .map(() => cell('')),
-      ],
-      className,
-    );
+    const empty = (n) => Array.from({ length: n }, () => cell(''));
+    return row([cell(label), ...empty(3), cell(failure, 'state-failed'), ...empty(5)], className);
   }
   const state = status.LastSyncState;
   const version = status.SyncCatalogVersion;
@@ -135,7 +124,7 @@ function statusRow(label, status, failure, className, parent) {
       cell(time(status.LastSuccessfulSyncTime)),
       cell(error, 'error'),
       cell(LINK_TEXT[status.ReplicationLinkStatus] ?? ''),
-      cell(status.NextScheduledSync === undefined ? '' : time(status.NextScheduledSync)),
+      cell(time(status.NextScheduledSync)),
     ],
     className,
   );

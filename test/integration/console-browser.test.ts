@@ -264,8 +264,25 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     // The site moves on without its child (say the notification was lost): the child is flagged.
     await site.site.store.setCatalogVersion(5);
     await page.reload();
-    await row.filter({ hasText: 'behind' }).waitFor({ timeout: WAIT_MS });
-    assert.equal(await row.locator('td').nth(3).textContent(), '1 (behind CS1 at 5)');
+    const ps1 = row.filter({ hasText: 'PS1' });
+    await ps1.filter({ hasText: 'behind' }).waitFor({ timeout: WAIT_MS });
+    assert.equal(await ps1.locator('td').nth(3).textContent(), '1 (behind CS1 at 5)');
+
+    // A child that cannot be asked: its row says why, in the state column.
+    await site.site.store.putChildSite({
+      siteCode: 'PS9',
+      url: 'http://127.0.0.1:9',
+      token: tokens.read,
+      addedAt: new Date().toISOString(),
+    });
+    await page.reload();
+    const ps9 = row.filter({ hasText: 'PS9' });
+    await ps9.waitFor({ timeout: WAIT_MS });
+    const gone = await ps9.locator('td').allTextContents();
+    assert.equal(gone.length, 10);
+    assert.equal(gone[0], '↳ PS9');
+    assert.match(gone[4] ?? '', /^unreachable: /);
+    await site.site.store.removeChildSite('PS9');
   });
 
   it('shows what callers named as text, never as markup', async () => {
