@@ -10,7 +10,7 @@ import type { SupSyncStatus } from '../sync/status.ts';
 import type { CommandContext } from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
 import type { RemoteClient } from './remote-client.ts';
-import { printStatusReport } from './sync-progress.ts';
+import { printStatusReport, statusJson } from './sync-progress.ts';
 
 interface SyncAnswer {
   readonly runId: number;
@@ -82,16 +82,8 @@ export async function remoteStatus(
       ? undefined
       : client.get<{ items: StatusMessage[] }>('/api/v1/status-messages', { limit: messages }),
   ]);
-  const withMessages = statusMessages === undefined ? {} : { StatusMessages: statusMessages.items };
-  if (json) {
-    const lastRun = runs.items.find((r) => r.state !== 'queued') ?? null;
-    printJson(ctx.io, rows.length === 1 ? { ...rows[0], LastRun: lastRun, ...withMessages } : rows);
-    return 0;
-  }
-  printStatusReport(ctx.io, {
-    statuses: rows,
-    runs: runs.items,
-    ...(statusMessages === undefined ? {} : { messages: statusMessages.items }),
-  });
+  const report = { runs: runs.items, ...(statusMessages === undefined ? {} : { messages: statusMessages.items }) };
+  if (json) printJson(ctx.io, rows.length === 1 ? statusJson(rows[0] as object, report) : rows);
+  else printStatusReport(ctx.io, { statuses: rows, ...report });
   return 0;
 }

@@ -9,7 +9,7 @@ import { action, type CommandContext, intOption } from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
 import { remoteStatus, remoteSync } from './remote-sync.ts';
-import { printRun, printStatusReport, progressPrinter } from './sync-progress.ts';
+import { printRun, printStatusReport, progressPrinter, statusJson } from './sync-progress.ts';
 
 interface SyncOptions {
   db?: string;
@@ -119,21 +119,12 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
           const site = await openSite({ db: target.db, mustExist: true });
           try {
             const status = await readSupSyncStatus(site.store);
-            const runs = await site.store.listRuns(10);
-            const statusMessages = messages === undefined ? undefined : await site.store.listStatusMessages(messages);
-            if (o.json) {
-              printJson(ctx.io, {
-                ...status,
-                LastRun: runs.find((r) => r.state !== 'queued') ?? null,
-                ...(statusMessages === undefined ? {} : { StatusMessages: statusMessages }),
-              });
-              return 0;
-            }
-            printStatusReport(ctx.io, {
-              statuses: [status],
-              runs,
-              ...(statusMessages === undefined ? {} : { messages: statusMessages }),
-            });
+            const report = {
+              runs: await site.store.listRuns(10),
+              ...(messages === undefined ? {} : { messages: await site.store.listStatusMessages(messages) }),
+            };
+            if (o.json) printJson(ctx.io, statusJson(status, report));
+            else printStatusReport(ctx.io, { statuses: [status], ...report });
             return 0;
           } finally {
             await site.close();

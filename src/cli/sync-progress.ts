@@ -70,6 +70,15 @@ export interface StatusReport {
   readonly messages?: readonly StatusMessage[];
 }
 
+/** `supsync status --json` for one SUP: its SMS_SUPSyncStatus fields, the last run, the messages if asked. */
+export function statusJson(status: object, report: Omit<StatusReport, 'statuses'>): object {
+  return {
+    ...status,
+    LastRun: report.runs.find((r) => r.state !== 'queued') ?? null,
+    ...(report.messages === undefined ? {} : { StatusMessages: report.messages }),
+  };
+}
+
 /** `supsync status` as text: the status fields, the recent runs and, if asked, the status messages. */
 export function printStatusReport(io: Io, report: StatusReport): void {
   for (const status of report.statuses)
