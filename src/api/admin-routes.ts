@@ -7,14 +7,7 @@ import type { TokenRole } from '../store/site-store.ts';
 import type { ApiContext } from './api-context.ts';
 import { createApiToken, TOKEN_ROLES } from './auth.ts';
 import { addRoute, audit, callerOf } from './route-kit.ts';
-import { listOf } from './schemas.ts';
-
-const limitQuery = (max: number, fallback: number) =>
-  ({
-    type: 'object',
-    properties: { limit: { type: 'integer', minimum: 1, maximum: max, default: fallback } },
-    additionalProperties: false,
-  }) as const;
+import { limitQuery, listOf } from './schemas.ts';
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void {
   addRoute<{ Querystring: { active?: boolean } }>(app, ctx.auth, {

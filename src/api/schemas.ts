@@ -251,5 +251,13 @@ export function addSharedSchemas(app: FastifyInstance): void {
 /** `{ $ref: 'Name#' }` for a shared schema. */
 export const ref = (name: string) => ({ $ref: `${name}#` }) as const;
 
+/** A querystring of one `limit` (1…max, `fallback` when absent) and nothing else. */
+export const limitQuery = (max: number, fallback: number) =>
+  ({
+    type: 'object',
+    properties: { limit: { type: 'integer', minimum: 1, maximum: max, default: fallback } },
+    additionalProperties: false,
+  }) as const;
+
 /** `{ type: 'array', items: { $ref } }`. */
 export const listOf = (name: string) => ({ type: 'array', items: ref(name) }) as const;

@@ -11,7 +11,7 @@ import { readSupSyncStatus } from '../sync/status.ts';
 import { readLogTail } from '../sync/wsyncmgr-log.ts';
 import type { ApiContext } from './api-context.ts';
 import { addRoute, audit, callerOf } from './route-kit.ts';
-import { listOf, ref } from './schemas.ts';
+import { limitQuery, listOf, ref } from './schemas.ts';
 
 const runIdParams = {
   type: 'object',
@@ -125,11 +125,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     role: 'read',
     tags: ['sync'],
     summary: 'Status messages of the sync manager (SMS_WSUS_SYNC_MANAGER), newest first',
-    querystring: {
-      type: 'object',
-      properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-      additionalProperties: false,
-    },
+    querystring: limitQuery(1000, 100),
     response: { 200: { type: 'object', properties: { items: listOf('StatusMessage') }, required: ['items'] } },
     handler: async (request) => ({ items: await ctx.store.listStatusMessages(request.query.limit) }),
   });
@@ -207,11 +203,7 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     role: 'read',
     tags: ['sync'],
     summary: 'Sync run history, newest first',
-    querystring: {
-      type: 'object',
-      properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
-      additionalProperties: false,
-    },
+    querystring: limitQuery(500, 50),
     response: { 200: { type: 'object', properties: { items: listOf('SyncRun') }, required: ['items'] } },
     handler: async (request) => ({
       items: (await ctx.store.listRuns(request.query.limit)).map((r) => ctx.hub.view(r)),
