@@ -114,11 +114,17 @@ const SQL = {
     CROSS JOIN update_prereqs p ON p.update_id = d.update_id
     CROSS JOIN updates c ON c.update_id = p.ref_id
     WHERE c.category_kind IS NOT NULL`,
-  supWritten: 'INSERT OR IGNORE INTO t_sup_dirty (update_id) SELECT update_id FROM t_written',
+  // Writing an update leaves its own flag as it was, since it depends on the edges of the updates
+  // that supersede it; only a new row (flag 0) named by an edge already stored needs it set.
+  supWritten: `INSERT OR IGNORE INTO t_sup_dirty (update_id)
+    SELECT w.update_id FROM t_written w
+    WHERE EXISTS (SELECT 1 FROM supersedence s WHERE s.superseded_id = w.update_id)`,
   supTargets: `INSERT OR IGNORE INTO t_sup_dirty (update_id)
     SELECT s.superseded_id FROM t_written w CROSS JOIN supersedence s ON s.superseding_id = w.update_id`,
-  supFlags: `UPDATE updates SET is_superseded = EXISTS (SELECT 1 FROM supersedence s WHERE s.superseded_id = updates.update_id)
-    WHERE update_id IN (SELECT update_id FROM t_sup_dirty)`,
+  // Rows whose flag stays as it is are not rewritten (nor their entry in the browse index).
+  supFlags: `UPDATE updates SET is_superseded = NOT is_superseded
+    WHERE update_id IN (SELECT update_id FROM t_sup_dirty)
+      AND is_superseded <> EXISTS (SELECT 1 FROM supersedence s WHERE s.superseded_id = updates.update_id)`,
   scopeSeed: 'INSERT OR IGNORE INTO t_scope_dirty (update_id) SELECT update_id FROM t_direct',
   scopeClosure: `INSERT OR IGNORE INTO t_scope_dirty (update_id)
     SELECT b.member_id FROM t_scope_dirty d CROSS JOIN bundles b ON b.bundle_id = d.update_id`,
@@ -154,8 +160,9 @@ const SQL = {
   publishSeq: 'UPDATE change_counter SET seq = ?, published = ? WHERE id = 1',
   hasPending: 'SELECT EXISTS (SELECT 1 FROM derived_pending) AS pending',
   clearPending: 'DELETE FROM derived_pending',
-  supFacets: `UPDATE update_facets SET is_superseded = (SELECT u.is_superseded FROM updates u WHERE u.update_id = update_facets.update_id)
-    WHERE update_id IN (SELECT update_id FROM t_sup_dirty)`,
+  supFacets: `UPDATE update_facets SET is_superseded = NOT is_superseded
+    WHERE update_id IN (SELECT update_id FROM t_sup_dirty)
+      AND is_superseded <> (SELECT u.is_superseded FROM updates u WHERE u.update_id = update_facets.update_id)`,
   facetDelete: 'DELETE FROM update_facets WHERE update_id IN (SELECT update_id FROM t_scope_dirty)',
   // Products x classifications of each dirty software update, then each side alone with '' (any).
   facetPairs: `INSERT INTO update_facets (product_id, classification_id, date_revised, update_id, is_superseded, is_expired, is_deployed)
