@@ -91,7 +91,6 @@ export function updateSummaryRow(rev: UpdateRevision, now: string): UpdateSummar
   };
 }
 
-/** Throws INPUT_INVALID for a revision without a GUID and integer revision number, or without XML. */
 /**
  * A `revisions` row's values, in the column order both adapters insert them: update_id,
  * revision_number, update_type, category_type, xml, content_hash, parsed, creation_date,
@@ -113,6 +112,7 @@ export function revisionRowValues(stored: StoredRevision, seq: number): unknown[
   ];
 }
 
+/** Throws INPUT_INVALID for a revision without a GUID and integer revision number, or without XML. */
 export function assertStorable(stored: StoredRevision): void {
   const id = stored.revision?.identity;
   if (
