@@ -10,8 +10,13 @@
  */
 const API = new URL('../api/v1/', window.location.href);
 const TOKEN_KEY = 'supsync.token';
-/** How often the page asks again: while a sync runs or waits, and otherwise. */
+/**
+ * How often the page asks again: while a sync waits (or runs and its event stream cannot be read),
+ * while it runs and its progress comes over the stream (the history, messages and log only), and
+ * otherwise.
+ */
 const BUSY_MS = 1000;
+const FOLLOWING_MS = 5000;
 const IDLE_MS = 10_000;
 /** The child sites are asked through this site, each a network call away: less often. */
 const HIERARCHY_MS = 30_000;
@@ -44,9 +49,11 @@ class ApiError extends Error {
   }
 }
 
+const authorization = () => ({ authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}` });
+
 /** One call to the site's API with the token; an error answer becomes an ApiError with its code. */
 async function api(path, init = {}) {
-  const headers = { authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}` };
+  const headers = authorization();
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res;
   try {
@@ -407,7 +414,99 @@ function setConnection(text, bad = false) {
 let timer;
 let hierarchyTimer;
 
+/**
+ * The run whose event stream (GET /runs/{id}/events) the page reads: its id, the latest progress
+ * it sent, and how to stop reading. A run whose stream could not be read is not tried again; the
+ * page then asks for the status every second instead.
+ */
+let followed;
+let unfollowable;
+
+/** Splits one server-sent event block into its name and parsed data. */
+function parseEvent(block) {
+  let event = 'message';
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data += line.slice(6);
+  }
+  return { event, data: data === '' ? undefined : JSON.parse(data) };
+}
+
+function onRunEvent(follow, { event, data }) {
+  if (event === 'run') follow.progress = data.progress ?? undefined;
+  else if (event === 'phase')
+    follow.progress = { runId: data.runId, phase: data.phase, done: 0, total: data.total, etaSeconds: null };
+  else if (event === 'progress') follow.progress = data;
+  else return;
+  if (ownStatus?.Running?.runId === follow.runId && follow.progress !== undefined) {
+    ownStatus.Running = follow.progress;
+    renderStatus();
+  }
+  // A new phase has new lines in the log and may have new status messages.
+  if (event === 'phase') void refresh();
+}
+
+/**
+ * Reads the progress of run `runId` as the server sends it, through fetch (EventSource cannot send
+ * the token), until the run finishes; then asks for everything again.
+ */
+async function follow(runId) {
+  if (followed?.runId === runId || unfollowable === runId) return;
+  followed?.controller.abort();
+  const current = { runId, controller: new AbortController(), progress: undefined };
+  followed = current;
+  let finished = false;
+  try {
+    const res = await fetch(new URL(`runs/${runId}/events`, API), {
+      headers: authorization(),
+      signal: current.controller.signal,
+    });
+    if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const event = parseEvent(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        finished ||= event.event === 'finished';
+        onRunEvent(current, event);
+      }
+    }
+  } catch {
+    // Aborted (signed out, or another run to follow) or cut off: the status polling carries on.
+  }
+  if (followed !== current) return;
+  followed = undefined;
+  if (!finished) unfollowable = runId;
+  void refresh();
+}
+
+/** Whether a refresh is on its way, and whether another was asked for meanwhile (run once after it). */
+let refreshing = false;
+let refreshAgain = false;
+
 async function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = true;
+  try {
+    await refreshOnce();
+  } finally {
+    refreshing = false;
+  }
+  if (refreshAgain) {
+    refreshAgain = false;
+    await refresh();
+  }
+}
+
+async function refreshOnce() {
   clearTimeout(timer);
   try {
     const [statuses, runs, messages, alerts, log] = await Promise.all([
@@ -418,6 +517,12 @@ async function refresh() {
       api('log?lines=100'),
     ]);
     ownStatus = statuses[0];
+    const running = ownStatus?.Running;
+    if (running) {
+      // The stream's progress is newer than the status read alongside it.
+      if (followed?.runId === running.runId && followed.progress !== undefined) ownStatus.Running = followed.progress;
+      void follow(running.runId);
+    }
     if (ownStatus !== undefined && ownStatus.SyncCatalogVersion !== optionsVersion) {
       optionsVersion = ownStatus.SyncCatalogVersion;
       void loadCategoryOptions();
@@ -434,7 +539,8 @@ async function refresh() {
     renderAlerts(alerts.items);
     renderLog(log);
     setConnection(`Connected · updated ${new Date().toLocaleTimeString()}`);
-    timer = setTimeout(refresh, ownStatus?.Running || ownStatus?.Queued ? BUSY_MS : IDLE_MS);
+    const streaming = running && followed?.runId === running.runId;
+    timer = setTimeout(refresh, streaming ? FOLLOWING_MS : running || ownStatus?.Queued ? BUSY_MS : IDLE_MS);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return signOut(`Signed out: ${err.message}`);
     setConnection(`Not connected: ${err.message}`, true);
@@ -499,6 +605,9 @@ function showConsole(signedIn) {
 function signOut(why = '') {
   clearTimeout(timer);
   clearTimeout(hierarchyTimer);
+  followed?.controller.abort();
+  followed = undefined;
+  unfollowable = undefined;
   sessionStorage.removeItem(TOKEN_KEY);
   children = [];
   ownStatus = undefined;

@@ -14,11 +14,27 @@ import { buildHttpServer } from '../../src/app-http.ts';
 import { browserSkip, chromiumPath } from '../helpers/browser.ts';
 import { IDS } from '../helpers/revisions.ts';
 import { type ChildFixture, createChild, SUBSCRIPTION, startUpstream, type UpstreamFixture } from '../helpers/sites.ts';
+import { startUpstreamProxy, type UpstreamProxy } from '../helpers/upstream-proxy.ts';
 
 const WAIT_MS = 20_000;
 
+/** `promise`, or a failure naming `what` after WAIT_MS. */
+async function within(promise: Promise<void>, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not come within ${WAIT_MS} ms`)), WAIT_MS);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, () => {
   let upstream: UpstreamFixture;
+  /** Between the site and its upstream, so a test can hold the sync mid-way. */
+  let proxy: UpstreamProxy;
   let site: ChildFixture;
   let child: ChildFixture;
   let siteHttp: FastifyInstance;
@@ -31,7 +47,8 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
 
   before(async () => {
     upstream = await startUpstream(200, 'console');
-    site = await createChild(upstream.url, { ...SUBSCRIPTION, siteCode: 'CS1', supName: 'sup1.contoso.test' });
+    proxy = await startUpstreamProxy(upstream.url);
+    site = await createChild(proxy.url, { ...SUBSCRIPTION, siteCode: 'CS1', supName: 'sup1.contoso.test' });
     siteHttp = await buildHttpServer({ site: site.site });
     base = await siteHttp.listen({ host: '127.0.0.1', port: 0 });
     child = await createChild(base, { ...SUBSCRIPTION, siteCode: 'PS1', supName: 'sup1.ps1.contoso.test' });
@@ -63,6 +80,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     await child?.site.close();
     await siteHttp?.close();
     await site?.site.close();
+    await proxy?.close();
     await upstream?.close();
   });
 
@@ -122,14 +140,36 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.match(
       await text('#action-result'),
       new RegExp(
-        `^Upstream ${upstream.url.replaceAll('.', '\\.')} answered in \\d+ ms \\(protocol 1\\.20, 100 updates per request\\)$`,
+        `^Upstream ${proxy.url.replaceAll('.', '\\.')} answered in \\d+ ms \\(protocol 1\\.20, 100 updates per request\\)$`,
       ),
     );
+    // The updates phase's GetUpdateData (the second: the first is the categories') waits until the
+    // console shows that phase, which reaches it over the run's event stream.
+    const streams: { path: string; authorization: string | undefined }[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/events'))
+        streams.push({ path: new URL(r.url()).pathname, authorization: r.headers().authorization });
+    });
+    const held = proxy.hold('GetUpdateData', 2);
+    let shownTotal = '';
     await page.click('#sync-delta');
     await page
       .locator('#action-result')
       .filter({ hasText: /^Sync #1 / })
       .waitFor({ timeout: WAIT_MS });
+    try {
+      await within(held.reached, "the updates phase's GetUpdateData");
+      await page
+        .locator('#progress-detail')
+        .filter({ hasText: /^processed 0 out of \d+ items \(0%\)$/ })
+        .waitFor({ timeout: WAIT_MS });
+      shownTotal = (await text('#progress-detail')).split(' ')[4] ?? '';
+      assert.equal(await text('#progress-phase'), 'Run #1: Synchronizing updates');
+      assert.equal(await page.locator('#progress').isVisible(), true);
+      assert.deepEqual(streams, [{ path: '/api/v1/runs/1/events', authorization: `Bearer ${tokens.operator}` }]);
+    } finally {
+      held.release();
+    }
     const run = page.locator('#runs tbody tr').first();
     await run.filter({ hasText: 'succeeded' }).waitFor({ timeout: WAIT_MS });
     const cells = await run.locator('td').allInnerTexts();
@@ -140,6 +180,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(cells[4], 'api (console operator)');
     assert.match(cells[6] ?? '', /^0d00h\d\dm\d\ds$/);
     assert.match(cells[7] ?? '', /^\d+ \/ \d+ \/ 0 \/ \d+ \/ 0 \/ 0$/);
+    assert.equal(cells[7]?.split(' / ')[0], shownTotal, 'the progress counted what the run listed');
     assert.equal(cells[8], '1');
     const own = page.locator('#sup-status tbody tr').first();
     await own.filter({ hasText: 'Synchronization completed (6702)' }).waitFor({ timeout: WAIT_MS });

@@ -4,15 +4,12 @@
  * recorded as the run's reason — without downloading again what the site already holds.
  *
  * A real supsync upstream sits behind a small HTTP proxy on loopback that forwards every request
- * and, when armed, answers one GetRevisionIdList with the fault a Windows WSUS sends.
+ * but one GetRevisionIdList, which it answers with the fault a Windows WSUS sends.
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { request } from 'undici';
 import { SERVER_SYNC_PATH, soapAction } from '../../src/wsusss/messages/operations.ts';
 import { encodeFault, FAULT_HTTP_STATUS } from '../../src/wsusss/soap/fault.ts';
 import {
@@ -23,86 +20,16 @@ import {
   syncOnce,
   type UpstreamFixture,
 } from '../helpers/sites.ts';
-
-interface FaultingProxy {
-  readonly url: string;
-  /** Answer the next GetRevisionIdList with a ServerChanged fault (once). */
-  arm(): void;
-  /** SOAPActions seen, in order (the operation names). */
-  readonly seen: string[];
-  /** How many faults were sent. */
-  faults: number;
-  close(): Promise<void>;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Forwards to `target`; when armed, answers one GetRevisionIdList with ServerChanged. */
-async function startFaultingProxy(target: string): Promise<FaultingProxy> {
-  let armed = false;
-  const proxy: FaultingProxy = {
-    url: '',
-    seen: [],
-    faults: 0,
-    arm: () => {
-      armed = true;
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const body = await readBody(req);
-      const action = String(req.headers.soapaction ?? '').replaceAll('"', '');
-      const operation = action.slice(action.lastIndexOf('/') + 1);
-      proxy.seen.push(operation);
-      if (armed && operation === 'GetRevisionIdList') {
-        armed = false;
-        proxy.faults++;
-        res.writeHead(FAULT_HTTP_STATUS, { 'content-type': 'text/xml; charset=utf-8' });
-        res.end(
-          encodeFault({
-            errorCode: 'ServerChanged',
-            actor: `${proxy.url}${SERVER_SYNC_PATH}`,
-            soapAction: soapAction('GetRevisionIdList'),
-          }),
-        );
-        return;
-      }
-      const upstream = await request(`${target}${req.url ?? '/'}`, {
-        method: (req.method ?? 'GET') as 'POST',
-        headers: {
-          'content-type': String(req.headers['content-type'] ?? 'text/xml; charset=utf-8'),
-          ...(req.headers.soapaction === undefined ? {} : { soapaction: String(req.headers.soapaction) }),
-        },
-        body,
-      });
-      const answer = Buffer.from(await upstream.body.arrayBuffer());
-      res.writeHead(upstream.statusCode, {
-        'content-type': String(upstream.headers['content-type'] ?? 'text/xml; charset=utf-8'),
-      });
-      res.end(answer);
-    })().catch((err: unknown) => {
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(String(err));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  (proxy as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return proxy;
-}
+import { startUpstreamProxy, type UpstreamProxy } from '../helpers/upstream-proxy.ts';
 
 describe('an upstream answering ServerChanged', () => {
   let upstream: UpstreamFixture;
-  let proxy: FaultingProxy;
+  let proxy: UpstreamProxy;
   let child: ChildFixture;
 
   before(async () => {
     upstream = await startUpstream(300, 'server-changed');
-    proxy = await startFaultingProxy(upstream.url);
+    proxy = await startUpstreamProxy(upstream.url);
     child = await createChild(proxy.url, SUBSCRIPTION);
   });
   after(async () => {
@@ -128,11 +55,22 @@ describe('an upstream answering ServerChanged', () => {
     const stored = (await child.site.store.listLatestIdentities(false)).length;
     const version = await child.site.store.getCatalogVersion();
 
-    proxy.arm();
+    let faults = 0;
+    proxy.interceptNext('GetRevisionIdList', (res) => {
+      faults++;
+      res.writeHead(FAULT_HTTP_STATUS, { 'content-type': 'text/xml; charset=utf-8' });
+      res.end(
+        encodeFault({
+          errorCode: 'ServerChanged',
+          actor: `${proxy.url}${SERVER_SYNC_PATH}`,
+          soapAction: soapAction('GetRevisionIdList'),
+        }),
+      );
+    });
     child.log.lines.length = 0;
     assert.equal((await child.site.engine.plan(false)).kind, 'delta', 'planned as a delta');
     const third = await syncOnce(child.site);
-    assert.equal(proxy.faults, 1, 'the upstream answered ServerChanged once');
+    assert.equal(faults, 1, 'the upstream answered ServerChanged once');
     assert.equal(third.state, 'succeeded', third.errorMessage);
     assert.equal(third.kind, 'full');
     assert.match(third.reason, /ServerChanged/);
