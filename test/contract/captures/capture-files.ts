@@ -1,6 +1,8 @@
 /**
  * Access to the real MS-WSUSSS captures in ../shared/fixtures/wsus-captures, read in place.
- * The exchange list comes from the directory, so newly added exchanges are tested too.
+ * The exchange list comes from the directories, so newly added exchanges are tested too, and so
+ * is every recorded set beside `exchanges/` (`exchanges-client/`, the same server's answers to
+ * another client), whenever it is present.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
@@ -10,6 +12,7 @@ const EXCHANGES = new URL('exchanges/', CAPTURES);
 
 /** One recorded HTTP exchange. */
 export interface Exchange {
+  /** `000005` in `exchanges/`, `exchanges-client/000005` in another set. */
   readonly name: string;
   readonly meta: {
     readonly path: string;
@@ -27,23 +30,42 @@ function readOptional(url: URL): Buffer | undefined {
   return existsSync(url) ? readFileSync(url) : undefined;
 }
 
-/** Every exchange directory (`000001`, ...), sorted. */
-export function listExchanges(): Exchange[] {
-  return readdirSync(EXCHANGES, { withFileTypes: true })
+function readExchange(dir: URL, name: string): Exchange {
+  const headers = readOptional(new URL('request.headers', dir))?.toString('utf8') ?? '';
+  return {
+    name,
+    meta: JSON.parse(readFileSync(new URL('meta.json', dir), 'utf8')),
+    requestBody: readOptional(new URL('request.body', dir)),
+    responseBody: readOptional(new URL('response.body', dir)),
+    soapActionHeader: /^soapaction:\s*(.*?)\s*$/im.exec(headers)?.[1],
+  };
+}
+
+const numbered = (dir: URL) =>
+  readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory() && /^\d+$/.test(d.name))
     .map((d) => d.name)
-    .sort()
-    .map((name) => {
-      const dir = new URL(`${name}/`, EXCHANGES);
-      const headers = readOptional(new URL('request.headers', dir))?.toString('utf8') ?? '';
-      return {
-        name,
-        meta: JSON.parse(readFileSync(new URL('meta.json', dir), 'utf8')),
-        requestBody: readOptional(new URL('request.body', dir)),
-        responseBody: readOptional(new URL('response.body', dir)),
-        soapActionHeader: /^soapaction:\s*(.*?)\s*$/im.exec(headers)?.[1],
-      };
-    });
+    .sort();
+
+/** The exchanges of `exchanges/` (`000001`, ...), sorted. */
+export function listExchanges(): Exchange[] {
+  return numbered(EXCHANGES).map((name) => readExchange(new URL(`${name}/`, EXCHANGES), name));
+}
+
+/** Every exchange of every recorded set: `exchanges/` first, then `exchanges-*` in name order. */
+export function listAllExchanges(): Exchange[] {
+  const others = readdirSync(CAPTURES, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^exchanges-[\w-]+$/.test(d.name))
+    .map((d) => d.name)
+    .sort();
+  return [
+    ...listExchanges(),
+    ...others.flatMap((set) =>
+      numbered(new URL(`${set}/`, CAPTURES)).map((name) =>
+        readExchange(new URL(`${set}/${name}/`, CAPTURES), `${set}/${name}`),
+      ),
+    ),
+  ];
 }
 
 /** One exchange by number, e.g. `'000005'`. */

@@ -17,6 +17,7 @@ import { parseUpdateDocument } from '../../../src/catalog/update-document.ts';
 import { writeUpdateDocument } from '../../../src/catalog/update-document-writer.ts';
 import { DEFAULT_SETTINGS } from '../../../src/site/settings.ts';
 import { type StructureNode, xmlStructure } from '../../helpers/xml-structure.ts';
+import { exchange, listAllExchanges } from './capture-files.ts';
 
 const FIXTURES = new URL('../../../../shared/fixtures/wsus-captures/', import.meta.url);
 const DEFENDER = '8c3fcc84-7410-4a95-8b89-a166a0190486';
@@ -39,8 +40,8 @@ function leafText(xml: string, local: string): string[] {
 let site: Site;
 let app: FastifyInstance;
 let base: string;
-const exchanges = readdirSync(new URL('exchanges/', FIXTURES)).filter((d) => /^\d{6}$/.test(d));
-const read = (ex: string, f: string) => readFileSync(new URL(`exchanges/${ex}/${f}`, FIXTURES), 'utf8');
+const exchanges = listAllExchanges();
+const text = (body: Buffer | undefined) => body?.toString('utf8') ?? '';
 
 async function post(path: string, action: string, body: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`${base}${path}`, {
@@ -68,7 +69,7 @@ async function setUp(): Promise<void> {
   const docs = readdirSync(new URL('docs/', FIXTURES)).map((f) => readFileSync(new URL(`docs/${f}`, FIXTURES), 'utf8'));
   const revisions: StoredRevision[] = docs.map((xml) => ({ revision: parseUpdateDocument(xml), xml }));
   // The real server also held the KB2267602 bundle, which names Defender + Definition Updates in an
-  // IsCategory clause; the captures keep that document aside, so a bundle of the same shape stands in.
+  // IsCategory clause; where the captures keep that document aside, a bundle of the same shape stands in.
   const leaf = revisions.find((r) => r.revision.identity.updateId === '266f6222-c89d-43f2-9f8a-69340271e677');
   assert.ok(leaf);
   const bundle = {
@@ -88,11 +89,12 @@ async function setUp(): Promise<void> {
     localized: [{ language: 'en', title }],
     prerequisites: categoryType === 'Product' ? product.revision.prerequisites : [],
   });
+  const held = (id: string) => revisions.some((r) => r.revision.identity.updateId === id);
   for (const rev of [
     category(DEFENDER, 'Microsoft Defender Antivirus', 'Product'),
     category(DEFINITIONS, 'Definition Updates', 'UpdateClassification'),
     bundle,
-  ]) {
+  ].filter((r) => !held(r.identity.updateId))) {
     const xml = writeUpdateDocument(rev);
     revisions.push({ revision: parseUpdateDocument(xml), xml });
   }
@@ -100,12 +102,12 @@ async function setUp(): Promise<void> {
   app = await buildHttpServer({ site });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   // Log in the way the recorded client did, to get real cookies of ours.
-  const auth = await post('/DssAuthWebService/DssAuthWebService.asmx', '', read('000002', 'request.body'));
+  const auth = await post('/DssAuthWebService/DssAuthWebService.asmx', '', text(exchange('000002').requestBody));
   authCookie = leafText(auth.body, 'CookieData')[0] ?? '';
   const cookie = await post(
     '/ServerSyncWebService/ServerSyncWebService.asmx',
     '',
-    withOurCookies(read('000003', 'request.body')),
+    withOurCookies(text(exchange('000003').requestBody)),
   );
   const exp = leafText(cookie.body, 'Expiration')[0];
   const data = leafText(cookie.body, 'EncryptedData')[0];
@@ -118,11 +120,10 @@ describe('our upstream server answers every recorded request like the real WSUS'
     await app.close();
     await site.close();
   });
-  for (const ex of exchanges) {
+  for (const { name: ex, meta, requestBody, responseBody } of exchanges) {
     it(`exchange ${ex}`, async () => {
-      const meta = JSON.parse(read(ex, 'meta.json')) as { path: string; soap_action: string; status: number };
-      const res = await post(meta.path, `"${meta.soap_action}"`, withOurCookies(read(ex, 'request.body')));
-      const real = read(ex, 'response.body');
+      const res = await post(meta.path, `"${meta.soap_action}"`, withOurCookies(text(requestBody)));
+      const real = text(responseBody);
       assert.equal(res.status, meta.status, `HTTP status of ${ex}`);
       assert.equal(shape(xmlStructure(res.body)), shape(xmlStructure(real)));
       for (const field of [
