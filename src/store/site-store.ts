@@ -79,6 +79,13 @@ export interface PutRevisionsOptions {
   readonly deferDerived?: boolean;
 }
 
+/** A stored update document and the SHA-256 (hex) of its UTF-8 text, which it matches. */
+export interface RevisionDocument {
+  readonly identity: UpdateIdentity;
+  readonly xml: string;
+  readonly sha256: string;
+}
+
 /** What the store knows about one stored revision when asked to check it. */
 export type RevisionCheck = 'ok' | 'damaged';
 
@@ -300,6 +307,12 @@ export interface SiteStore {
   checkRevisions(ids: readonly UpdateIdentity[], verify: boolean): Promise<Map<string, RevisionCheck>>;
   /** Stored revisions with their original XML, in the order asked; absent and damaged ids are skipped. */
   getRevisions(ids: readonly UpdateIdentity[]): Promise<StoredRevision[]>;
+  /**
+   * The stored documents alone, in the order asked, each only while it still matches the SHA-256 it
+   * was stored with (what an export carries); absent and changed ones are skipped. The parsed facts
+   * are neither read nor checked.
+   */
+  getRevisionDocuments(ids: readonly UpdateIdentity[]): Promise<RevisionDocument[]>;
   /** Latest revision identity of every stored update (or category when `config`). */
   listLatestIdentities(config: boolean): Promise<UpdateIdentity[]>;
   /** Revisions to serve downstream, plus the current change sequence (the new anchor's counter). */

@@ -31,7 +31,7 @@ import type { FetchOutcome, UpstreamSession, UpstreamSource } from './upstream-s
 export const EXPORT_FORMAT = 'supsync-export';
 export const EXPORT_VERSION = 1;
 
-/** Documents per getRevisions call while exporting, and per batch handed to the sync. */
+/** Documents per getRevisionDocuments call while exporting, and per batch handed to the sync. */
 const EXPORT_CHUNK = 500;
 const FETCH_BATCH = 100;
 
@@ -52,8 +52,8 @@ export interface ExportSummary {
   readonly categories: number;
   readonly updates: number;
   /**
-   * Listed revisions left out because their stored document or facts are damaged on this site (a
-   * full sync repairs them); the package lists only what it holds.
+   * Listed revisions left out because their stored document no longer matches its hash on this
+   * site (a full sync repairs them): a package never carries a changed document under a new hash.
    */
   readonly damaged: number;
   readonly bytes: number;
@@ -124,13 +124,13 @@ export async function writeExportPackage(
     ] as const) {
       for (let i = 0; i < list.length; i += EXPORT_CHUNK) {
         const lines: string[] = [];
-        for (const { revision, xml } of await store.getRevisions(list.slice(i, i + EXPORT_CHUNK))) {
-          const { updateId: id, revisionNumber: rev } = revision.identity;
+        for (const { identity, xml, sha256 } of await store.getRevisionDocuments(list.slice(i, i + EXPORT_CHUNK))) {
+          const { updateId: id, revisionNumber: rev } = identity;
           const s = scopes.get(id);
           const scope = isConfig
             ? undefined
             : { products: s?.products ?? [], classifications: s?.classifications ?? [] };
-          lines.push(JSON.stringify({ id, rev, config: isConfig, sha256: contentHash(xml), ...scope, xml }));
+          lines.push(JSON.stringify({ id, rev, config: isConfig, sha256, ...scope, xml }));
           written[isConfig ? 'categories' : 'updates']++;
         }
         await write(lines);

@@ -14,7 +14,13 @@ import {
   type SupersedenceRow,
   toSupersedenceEdge,
 } from '../query-shapes.ts';
-import type { RevisionCheck, RevisionListQuery, SupersedenceEdge, UpdateScope } from '../site-store.ts';
+import type {
+  RevisionCheck,
+  RevisionDocument,
+  RevisionListQuery,
+  SupersedenceEdge,
+  UpdateScope,
+} from '../site-store.ts';
 import type { PgTx } from './pg-driver.ts';
 
 /**
@@ -35,6 +41,11 @@ const SQL = {
       (r.xml IS NOT NULL AND r.xml <> '' AND encode(sha256(convert_to(r.xml, 'UTF8')), 'hex') = r.content_hash) AS "xmlOk"
     ${BY_IDENTITY}`,
   getRevisions: `SELECT r.xml AS xml, r.parsed AS parsed ${BY_IDENTITY} ORDER BY j.n`,
+  // Hashed here as in checkVerify: only documents that still match are sent.
+  getDocuments: `SELECT r.update_id AS "updateId", r.revision_number AS "revisionNumber", r.xml AS xml,
+      r.content_hash AS sha256 ${BY_IDENTITY}
+    WHERE r.xml <> '' AND encode(sha256(convert_to(r.xml, 'UTF8')), 'hex') = r.content_hash
+    ORDER BY j.n`,
   latest: `SELECT u.update_id AS "updateId", u.latest_revision AS "revisionNumber" FROM updates u
     WHERE u.is_software = 1 ORDER BY u.update_id`,
   currentSeq: 'SELECT published AS seq FROM change_counter WHERE id = 1',
@@ -147,6 +158,18 @@ export class PgCatalogQueries {
       if (revision !== undefined && typeof r.xml === 'string') out.push({ revision, xml: r.xml });
     }
     return out;
+  }
+
+  /** Stored documents in the order asked, each only while it matches its stored hash. */
+  async getRevisionDocuments(tx: PgTx, ids: readonly UpdateIdentity[]): Promise<RevisionDocument[]> {
+    if (ids.length === 0) return [];
+    type Row = { updateId: string; revisionNumber: number; xml: string; sha256: string };
+    const rows = (await tx.query<Row>(SQL.getDocuments, identityParams(ids))).rows;
+    return rows.map(({ updateId, revisionNumber, xml, sha256 }) => ({
+      identity: { updateId, revisionNumber },
+      xml,
+      sha256,
+    }));
   }
 
   async listLatestIdentities(tx: PgTx, config: boolean): Promise<UpdateIdentity[]> {

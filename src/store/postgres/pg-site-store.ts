@@ -16,6 +16,7 @@ import type {
   ExpiryCheckpoint,
   PutRevisionsOptions,
   RevisionCheck,
+  RevisionDocument,
   RevisionListQuery,
   SiteStore,
   StatusMessage,
@@ -99,6 +100,9 @@ class PgSiteStore implements SiteStore {
   }
   async getRevisions(ids: readonly UpdateIdentity[]): Promise<StoredRevision[]> {
     return this.#db.read('getRevisions', (tx) => this.#catalog.getRevisions(tx, ids));
+  }
+  async getRevisionDocuments(ids: readonly UpdateIdentity[]): Promise<RevisionDocument[]> {
+    return this.#db.read('getRevisionDocuments', (tx) => this.#catalog.getRevisionDocuments(tx, ids));
   }
   async listLatestIdentities(config: boolean): Promise<UpdateIdentity[]> {
     return this.#db.read('listLatestIdentities', (tx) => this.#catalog.listLatestIdentities(tx, config));

@@ -6,7 +6,13 @@ import type { StoredRevision, UpdateIdentity } from '../../catalog/model.ts';
 import { contentHash, revisionKey } from '../../catalog/model.ts';
 import { factsWellFormed } from '../catalog-facts.ts';
 import { downstreamList, parseRevision, type SupersedenceRow, toSupersedenceEdge } from '../query-shapes.ts';
-import type { RevisionCheck, RevisionListQuery, SupersedenceEdge, UpdateScope } from '../site-store.ts';
+import type {
+  RevisionCheck,
+  RevisionDocument,
+  RevisionListQuery,
+  SupersedenceEdge,
+  UpdateScope,
+} from '../site-store.ts';
 import { prepareAll, type SqliteDb, type SqliteStatement } from './sqlite-driver.ts';
 
 /** Ids per statement: keeps each JSON parameter and result set small however long the list. */
@@ -33,6 +39,8 @@ const SQL = {
   checkVerify: `SELECT r.update_id AS id, r.revision_number AS rev, r.xml AS xml, r.content_hash AS hash,
       r.parsed AS parsed ${BY_IDENTITY}`,
   getRevisions: `SELECT r.xml AS xml, r.parsed AS parsed ${BY_IDENTITY} ORDER BY j.key`,
+  getDocuments: `SELECT r.update_id AS updateId, r.revision_number AS revisionNumber, r.xml AS xml,
+      r.content_hash AS hash ${BY_IDENTITY} ORDER BY j.key`,
   latest: `SELECT u.update_id AS updateId, u.latest_revision AS revisionNumber FROM updates u
     WHERE u.is_software = ? ORDER BY u.update_id`,
   currentSeq: 'SELECT published AS seq FROM change_counter WHERE id = 1',
@@ -133,6 +141,19 @@ export class CatalogQueries {
       for (const r of this.#s.getRevisions.all(identityJson(part)) as { xml: unknown; parsed: unknown }[]) {
         const revision = parseRevision(r.parsed);
         if (revision !== undefined && typeof r.xml === 'string') out.push({ revision, xml: r.xml });
+      }
+    }
+    return out;
+  }
+
+  /** Stored documents in the order asked, each only while it matches its stored hash. */
+  getRevisionDocuments(ids: readonly UpdateIdentity[]): RevisionDocument[] {
+    type Row = { updateId: string; revisionNumber: number; xml: unknown; hash: string };
+    const out: RevisionDocument[] = [];
+    for (const part of chunks(ids)) {
+      for (const { updateId, revisionNumber, xml, hash } of this.#s.getDocuments.all(identityJson(part)) as Row[]) {
+        if (typeof xml === 'string' && xml.length > 0 && contentHash(xml) === hash)
+          out.push({ identity: { updateId, revisionNumber }, xml, sha256: hash });
       }
     }
     return out;

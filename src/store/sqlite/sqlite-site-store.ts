@@ -14,6 +14,7 @@ import type {
   ExpiryCheckpoint,
   PutRevisionsOptions,
   RevisionCheck,
+  RevisionDocument,
   RevisionListQuery,
   SiteStore,
   StatusMessage,
@@ -101,6 +102,9 @@ class SqliteSiteStore implements SiteStore {
   }
   async getRevisions(ids: readonly UpdateIdentity[]): Promise<StoredRevision[]> {
     return this.#read('getRevisions', () => this.#catalog.getRevisions(ids));
+  }
+  async getRevisionDocuments(ids: readonly UpdateIdentity[]): Promise<RevisionDocument[]> {
+    return this.#read('getRevisionDocuments', () => this.#catalog.getRevisionDocuments(ids));
   }
   async listLatestIdentities(config: boolean): Promise<UpdateIdentity[]> {
     return this.#read('listLatestIdentities', () => this.#catalog.listLatestIdentities(config));

@@ -23,6 +23,7 @@ const READS = [
   'getSettings',
   'checkRevisions',
   'getRevisions',
+  'getRevisionDocuments',
   'listLatestIdentities',
   'listRevisionsForDownstream',
   'currentSeq',

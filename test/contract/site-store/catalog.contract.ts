@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { revisionKey, type StoredRevision } from '../../../src/catalog/model.ts';
+import { contentHash, revisionKey, type StoredRevision } from '../../../src/catalog/model.ts';
 import { guid, IDS, makeRevision, update, wellKnownCategories } from '../../helpers/revisions.ts';
 import { type ContractHooks, idsOf, type SiteStoreFactory, T, withStore } from './harness.ts';
 
@@ -67,6 +67,26 @@ export function catalogContract(factory: SiteStoreFactory, hooks: ContractHooks)
       await store.putRevisions([a, b]);
       const got = await store.getRevisions([id(U2, 7), id(guid(99)), id(U1)]);
       assert.deepEqual(got, [b, a]);
+    });
+  });
+
+  it('gives back documents alone, in the order asked, with their hash, skipping absent and changed ones', {
+    skip: !hooks.corruptRevision,
+  }, async () => {
+    await withStore(factory, async (store, ctx) => {
+      const revs = [1, 2, 3].map((n) => makeRevision({ id: guid(n), title: `Update ${n} — ü` }));
+      await store.putRevisions(revs);
+      await hooks.corruptRevision!(ctx.path, id(guid(1)), 'xml-changed');
+      await hooks.corruptRevision!(ctx.path, id(guid(3)), 'parsed-garbage');
+      const got = await store.getRevisionDocuments([id(guid(3)), id(guid(99)), id(guid(1)), id(guid(2))]);
+      assert.deepEqual(
+        got,
+        [revs[2], revs[1]].map((r) => ({
+          identity: r?.revision.identity,
+          xml: r?.xml,
+          sha256: contentHash(r?.xml ?? ''),
+        })),
+      );
     });
   });
 

@@ -155,20 +155,23 @@ describe('a package changed after its check', () => {
 });
 
 describe('exporting a site with a damaged revision', () => {
-  it('leaves the revision out, counts it, and the package still checks', async () => {
+  it('leaves out a changed document, counts it, and the package still checks; damaged facts do not matter', async () => {
     const path = join(dir, 'damaged-site.db');
     const site = await openStore(path);
     try {
       await generateIntoStore(site, { updates: 30, seed: 'export-damaged', now: GEN_NOW });
-      const [victim] = await site.listLatestIdentities(false);
-      assert.ok(victim);
-      await corruptRevision(path, victim, 'parsed-garbage');
+      const [victim, factsOnly] = await site.listLatestIdentities(false);
+      assert.ok(victim && factsOnly);
+      await corruptRevision(path, victim, 'xml-changed');
+      // The document is what a package carries, and it is intact.
+      await corruptRevision(path, factsOnly, 'parsed-garbage');
       const out = join(dir, 'from-damaged.gz');
       const summary = await writeExportPackage(site, out);
       assert.equal(summary.damaged, 1);
       const pkg = await checkExportPackage(out);
       assert.equal(pkg.entries.length, summary.categories + summary.updates);
       assert.ok(!pkg.entries.some((e) => e.id.updateId === victim.updateId));
+      assert.ok(pkg.entries.some((e) => e.id.updateId === factsOnly.updateId));
     } finally {
       await site.close();
     }
