@@ -6,9 +6,12 @@
  * The upstream runs as `supsync serve` in another process.
  *
  *   node --import tsx bench/api-during-sync.ts [updates]      (default 30000)
+ *   node --import tsx bench/api-during-sync.ts --pg <postgres://…> [updates]
  *
- * Writes bench/results/api-during-sync.json, keeping the results of other sizes. The upstream
- * catalog is cached in bench/out/.
+ * Writes bench/results/api-during-sync.json, keeping the results of other sizes. With `--pg`, the
+ * site lives in schema bench_during_sync of that server (dropped first), where the API reads from
+ * the pool beside the sync's writes, into api-during-sync-postgres.json. The upstream catalog is
+ * cached in bench/out/ (on SQLite either way).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,13 +19,18 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { createApiToken } from '../src/api/auth.ts';
 import { openSite } from '../src/app.ts';
 import { buildHttpServer } from '../src/app-http.ts';
 import { generateIntoStore } from '../src/catalog-gen/index.ts';
 import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
 
-const updates = Number(process.argv[2] ?? 30_000);
+const pgAt = process.argv.indexOf('--pg');
+const PG_URL = pgAt < 0 ? undefined : process.argv[pgAt + 1];
+if (pgAt >= 0 && PG_URL === undefined) throw new Error('--pg needs a postgres:// URL');
+const positional = process.argv.slice(2).filter((_, i) => pgAt < 0 || (i !== pgAt - 2 && i !== pgAt - 1));
+const updates = Number(positional[0] ?? 30_000);
 const OUT = new URL('./out/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
 
@@ -51,9 +59,30 @@ function summarize(samples: number[]) {
   return { requests: sorted.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: at(1) };
 }
 
-async function measure(upstreamUrl: string, storeThread: boolean) {
+const PG_SCHEMA = 'bench_during_sync';
+
+async function dropPgSchema(): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE`);
+  await client.end();
+}
+
+/** A fresh site database: a SQLite file in bench/out/, or the bench schema of the --pg server. */
+async function freshDb(storeThread: boolean): Promise<string> {
+  if (PG_URL !== undefined) {
+    await dropPgSchema();
+    const url = new URL(PG_URL);
+    url.searchParams.set('schema', PG_SCHEMA);
+    return url.toString();
+  }
   const db = join(OUT, `during-sync-${storeThread ? 'threaded' : 'inline'}.db`);
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+  return db;
+}
+
+async function measure(upstreamUrl: string, storeThread: boolean) {
+  const db = await freshDb(storeThread);
   const site = await openSite({ db, logDir: join(OUT, 'logs'), storeThread });
   await site.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl });
   const { token } = await createApiToken(site.store, 'bench', 'read', () => new Date());
@@ -101,13 +130,18 @@ const result = {
   updates,
   machine: { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() },
   loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
-  storeOnThisThread: await measure(upstreamUrl, false),
-  storeOnWorkerThread: await measure(upstreamUrl, true),
+  ...(PG_URL === undefined
+    ? {
+        storeOnThisThread: await measure(upstreamUrl, false),
+        storeOnWorkerThread: await measure(upstreamUrl, true),
+      }
+    : { postgres: await measure(upstreamUrl, false) }),
 };
+if (PG_URL !== undefined) await dropPgSchema();
 server.kill('SIGTERM');
 await once(server, 'exit');
 console.log(JSON.stringify(result, null, 2));
-const file = new URL('./results/api-during-sync.json', import.meta.url);
+const file = new URL(`./results/api-during-sync${PG_URL === undefined ? '' : '-postgres'}.json`, import.meta.url);
 const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { results: (typeof result)[] }).results : [];
 const results = [...kept.filter((r) => r.updates !== updates), result].sort((a, b) => a.updates - b.updates);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

@@ -160,12 +160,14 @@ for (const n of sizes.length > 0 ? sizes : [30_000, 150_000]) {
   console.log(JSON.stringify(r));
 }
 const machine = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };
-// Sizes not run this time keep their earlier results (each with the date it was measured).
+// Sizes not run this time keep their earlier results, each with the date it was measured and the
+// machine it was measured on (the file's `machine` is the latest run's).
 const file = join(RESULTS, PG_URL === undefined ? 'sync.json' : 'sync-postgres.json');
-const earlier = existsSync(file)
-  ? (JSON.parse(readFileSync(file, 'utf8')) as { results: Record<string, unknown>[] }).results
-  : [];
-const fresh: Record<string, unknown>[] = results.map((r) => ({ ...r, measuredAt: machine.date }));
+const before = existsSync(file)
+  ? (JSON.parse(readFileSync(file, 'utf8')) as { machine?: typeof machine; results: Record<string, unknown>[] })
+  : { results: [] };
+const earlier: Record<string, unknown>[] = before.results.map((e) => ({ machine: before.machine, ...e }));
+const fresh: Record<string, unknown>[] = results.map((r) => ({ ...r, measuredAt: machine.date, machine }));
 const merged = [...earlier.filter((e) => !results.some((r) => r.updates === e.updates)), ...fresh].sort(
   (a, b) => Number(a.updates) - Number(b.updates),
 );

@@ -519,7 +519,7 @@ async function refreshOnce() {
     ownStatus = statuses[0];
     const running = ownStatus?.Running;
     if (running) {
-      // The stream's progress is newer than the status read alongside it.
+      // While its stream is read, the bar shows the stream's progress: a status answer may predate it.
       if (followed?.runId === running.runId && followed.progress !== undefined) ownStatus.Running = followed.progress;
       void follow(running.runId);
     }
