@@ -13,6 +13,13 @@ import { setFlagsFromString } from 'node:v8';
 // its limits, so setting it here, at start-up, takes effect.
 setFlagsFromString('--heap-growing-percent=20');
 
+// A reader that stops early (`supsync updates list | head`) closes the pipe: end quietly with the
+// exit code so far, as other command-line tools do, instead of dying on the write error.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 const root = new URL('../', import.meta.url);
 
 function newestSource(dir) {

@@ -3,6 +3,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCatalogCommands } from './catalog-commands.ts';
+import { registerCategoriesCommands } from './categories-commands.ts';
 import { registerChildrenCommands } from './children-commands.ts';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerDemoCommand } from './demo-command.ts';
@@ -31,6 +32,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerChildrenCommands(program, ctx);
   registerServeCommand(program, ctx);
   registerUpdatesCommands(program, ctx);
+  registerCategoriesCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerCatalogCommands(program, ctx);
   registerWsusssCommands(program, ctx);

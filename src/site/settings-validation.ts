@@ -141,20 +141,30 @@ export function resolveCategories(
   const ids = items.map((item) => {
     const guid = normalizeGuid(item);
     if (isGuid(guid)) {
-      if (strictGuids && !fallback.some((c) => c.categoryId === guid)) throw unknownCategory(key, item);
+      if (strictGuids && !fallback.some((c) => c.categoryId === guid)) throw unknownCategory(key, item, []);
       return guid;
     }
     const byTitle = fallback.find((c) => c.title === item);
-    if (byTitle === undefined) throw unknownCategory(key, item);
+    if (byTitle === undefined) throw unknownCategory(key, item, fallback);
     return byTitle.categoryId;
   });
   return [...new Set(ids)];
 }
 
-function unknownCategory(key: string, item: string): SupsyncError {
+/** Titles are matched exactly; up to three that contain the given text, ignoring case, are suggested. */
+const MAX_SUGGESTIONS = 3;
+
+function unknownCategory(key: string, item: string, known: readonly { title: string }[]): SupsyncError {
   const kind = key === 'products' ? 'product' : 'classification';
-  return new SupsyncError('CONFIG_UNKNOWN_CATEGORY', `${key}: no ${kind} "${item}" in the catalog`, {
-    details: { key, value: item },
+  const needle = item.toLowerCase();
+  const near = known
+    .map((c) => c.title)
+    .filter((t) => t.toLowerCase().includes(needle))
+    .sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
+    .slice(0, MAX_SUGGESTIONS);
+  const hint = near.length === 0 ? '' : `; did you mean ${near.map((t) => `"${t}"`).join(', ')}?`;
+  return new SupsyncError('CONFIG_UNKNOWN_CATEGORY', `${key}: no ${kind} "${item}" in the catalog${hint}`, {
+    details: { key, value: item, ...(near.length === 0 ? {} : { suggestions: near }) },
   });
 }
 

@@ -244,6 +244,16 @@ describe('the site service over HTTP', () => {
     assert.match(table.out, /^5000002 {4}Moderate {2}---- {2}2026-01-03 Security Update for Windows 11 3$/m);
     assert.match(table.out, /^1-1 of 1 updates/m);
 
+    // The same categories as GET /categories, with what the site's subscription selects.
+    const categories = await run('categories', 'list', ...remote, '--type', 'Product', '--json');
+    assert.equal(categories.code, 0, categories.err);
+    const api = await fetch(`${base}/api/v1/categories?type=Product`, {
+      headers: { authorization: `Bearer ${f.tokens.admin}` },
+    });
+    assert.deepEqual(JSON.parse(categories.out), await api.json());
+    const products = await run('categories', 'list', ...remote, '--subscribed', '--type', 'Product');
+    assert.match(products.out, /^\[x\] Windows 11 {2}72e7624a-5b00-45d2-b92f-e561c0a6a160\n/m);
+
     const token = await run('token', 'create', ...remote, '--role', 'read', '--name', 'grafana');
     assert.equal(token.code, 0, token.err);
     const created = token.out.trim();

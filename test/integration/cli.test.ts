@@ -6,12 +6,14 @@
  * admins and scripts rely on.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CliProcess, type CliResult, jsonOf, runCli } from '../helpers/cli-process.ts';
+import { CliProcess, type CliResult, jsonOf, runCli, SUPSYNC_BIN } from '../helpers/cli-process.ts';
 import { tempDir } from '../helpers/sites.ts';
 
 const CAPTURES = fileURLToPath(new URL('../../../shared/fixtures/wsus-captures/', import.meta.url));
@@ -159,6 +161,21 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assertInputError(sync, 'STORE_NOT_INITIALIZED');
       assertInputError(status, 'STORE_NOT_INITIALIZED');
       assert.equal(existsSync(empty), false, 'a mistyped path leaves no empty database behind');
+    });
+
+    it('a reader that closes the pipe early ends the command quietly, exit 0', async () => {
+      const child = spawn(process.execPath, [SUPSYNC_BIN, '--version'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
     });
 
     it('init with a product the catalog does not have: CONFIG_UNKNOWN_CATEGORY', async () => {
@@ -309,6 +326,42 @@ describe('supsync as a process', { concurrency: 3 }, () => {
         await cli('status', '--db', siteDb, '--json', '--messages'),
       );
       assert.equal(json.StatusMessages.at(-1)?.messageId, 6701, 'the first sync started with 6701');
+    });
+
+    it('categories list: products by company and family, classifications, [x] where subscribed', async () => {
+      const tree = await cli('categories', 'list', '--db', siteDb, '--subscribed');
+      assert.equal(tree.code, 0, tree.stderr);
+      assert.match(
+        tree.stdout,
+        new RegExp(
+          '^Classifications \\(2 of \\d+ subscribed\\):\n' +
+            `  \\[x\\] Definition Updates  ${DEFINITION_UPDATES}\n` +
+            `  \\[x\\] Security Updates  ${SECURITY_UPDATES}\n` +
+            'Products \\(2 of \\d+ subscribed\\), by company and product family:\n' +
+            '  Microsoft  [0-9a-f-]{36}\n',
+        ),
+      );
+      assert.match(
+        tree.stdout,
+        new RegExp(`^    Windows  [0-9a-f-]{36}\n      \\[x\\] Windows 11  ${WINDOWS_11}$`, 'm'),
+      );
+      assert.match(tree.stdout, new RegExp(`^      \\[x\\] Microsoft Defender Antivirus  ${DEFENDER}$`, 'm'));
+      assert.doesNotMatch(tree.stdout, /\[ \]/, 'only what is subscribed');
+
+      const all = await cli('categories', 'list', '--db', siteDb, '--type', 'product', '--json');
+      assert.equal(all.code, 0, all.stderr);
+      const { items } = jsonOf<{ items: { CategoryId: string; CategoryTypeName: string; IsSubscribed: boolean }[] }>(
+        all,
+      );
+      assert.ok(items.length > 2 && items.every((c) => c.CategoryTypeName === 'Product'));
+      assert.deepEqual(
+        items
+          .filter((c) => c.IsSubscribed)
+          .map((c) => c.CategoryId)
+          .sort(),
+        [DEFENDER, WINDOWS_11].sort(),
+      );
+      assertInputError(await cli('categories', 'list', '--db', siteDb, '--type', 'Detectoid'), 'INPUT_INVALID');
     });
 
     it('config set products by exact title, once the site knows its products: same subscription, still delta', async () => {

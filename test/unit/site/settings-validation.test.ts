@@ -44,6 +44,28 @@ describe('config set vocabulary', () => {
     rejects(() => set('products', ' , '), 'CONFIG_INVALID', /at least one/);
   });
 
+  it('suggests the titles that contain what was given, ignoring case, shortest first', () => {
+    const more: CategorySummary[] = [
+      ...known,
+      {
+        categoryId: '6d76a2a5-81fe-4829-b268-6eb307e40ef3',
+        revisionNumber: 1,
+        categoryType: 'Product',
+        title: 'Windows 11 Dynamic Update',
+      },
+    ];
+    assert.throws(
+      () => set('products', 'windows 11', more),
+      (e) =>
+        isSupsyncError(e, 'CONFIG_UNKNOWN_CATEGORY') &&
+        e.message ===
+          'products: no product "windows 11" in the catalog; did you mean "Windows 11", "Windows 11 Dynamic Update"?' &&
+        JSON.stringify(e.details?.suggestions) === '["Windows 11","Windows 11 Dynamic Update"]',
+    );
+    // A classification is not suggested for a product, nor anything for text no title holds.
+    rejects(() => set('products', 'security'), 'CONFIG_UNKNOWN_CATEGORY', /"security" in the catalog$/);
+  });
+
   it('before the first sync, titles resolve through the well-known tables', () => {
     assert.deepEqual(set('products', 'Microsoft Defender Antivirus', []).products, [
       '8c3fcc84-7410-4a95-8b89-a166a0190486',
