@@ -1,6 +1,7 @@
 /**
- * `supsync updates list`: the catalog as a patch admin queries it (Get-CMSoftwareUpdate filters),
- * from a local database or a running site, with SMS_SoftwareUpdate field names in --json.
+ * `supsync updates list|show|deployed`: the catalog as a patch admin queries it (Get-CMSoftwareUpdate
+ * filters), one update in full, and marking updates deployed (cleanup never removes a deployed
+ * update), on a local database or a running site, with SMS_SoftwareUpdate field names in --json.
  */
 import type { Command } from 'commander';
 import { SEVERITY_NAMES, type SmsSoftwareUpdate, toSmsSoftwareUpdate } from '../api/sms-mapping.ts';
@@ -44,12 +45,18 @@ function boolOption(name: string, value: string | undefined): boolean | undefine
   throw new SupsyncError('INPUT_INVALID', `--${name} must be true or false, got "${value}"`);
 }
 
-function guidOption(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!isGuid(normalizeGuid(value)))
-    throw new SupsyncError('INPUT_INVALID', `--${name} must be a GUID, got "${value}"`);
-  return normalizeGuid(value);
+/** `value` as a lower-case GUID, as the API's GUID_PATTERN takes it, or INPUT_INVALID naming `what`. */
+function guidOf(value: string, what: string): string {
+  const id = normalizeGuid(value);
+  if (!isGuid(id)) throw new SupsyncError('INPUT_INVALID', `${what} must be a GUID, got "${value}"`);
+  return id;
 }
+
+function guidOption(name: string, value: string | undefined): string | undefined {
+  return value === undefined ? undefined : guidOf(value, `--${name}`);
+}
+
+const updateIdArgument = (value: string) => guidOf(value, 'an update id');
 
 /** The options as the API's filters (checked the way the API's schema checks them). */
 export function filtersOf(o: ListOptions): UpdateFilters {
@@ -95,8 +102,101 @@ function printTable(io: Io, page: Page, offset: number): void {
   io.out(`${shown} of ${page.total} updates (flags: S superseded, E expired, D deployed, B bundle)\n`);
 }
 
+/** One update as `Name: value` lines, SMS_SoftwareUpdate's names. */
+function printUpdate(io: Io, u: SmsSoftwareUpdate): void {
+  const yes = (b: boolean) => (b ? 'Yes' : 'No');
+  const rows: [string, string][] = [
+    ['LocalizedDisplayName', u.LocalizedDisplayName],
+    ['CI_UniqueID', u.CI_UniqueID],
+    ['RevisionNumber', String(u.RevisionNumber)],
+    ['ArticleID', u.ArticleIDs.join(', ')],
+    ['BulletinID', u.BulletinIDs.join(', ')],
+    ['SeverityName', u.SeverityName],
+    ['UpdateType', `${u.UpdateType}${u.IsBundle ? ' (bundle)' : ''}${u.IsFeatureUpdate ? ', feature update' : ''}`],
+    ['DatePosted', u.DatePosted],
+    ['DateRevised', u.DateRevised],
+    ['IsSuperseded', u.IsSuperseded ? `Yes, by ${u.SupersededBy.join(', ')}` : 'No'],
+    ['IsExpired', u.IsExpired ? `Yes, since ${u.ExpiredAt ?? 'unknown'}` : 'No'],
+    ['IsDeployed', yes(u.IsDeployed)],
+    ['PublicationState', u.PublicationState],
+    ['Categories', u.CategoryInstance_UniqueIDs.join(', ')],
+    ['LocalizedDescription', u.LocalizedDescription],
+  ];
+  for (const [name, value] of rows) io.out(`${name.padEnd(21)} ${value}\n`);
+}
+
 export function registerUpdatesCommands(program: Command, ctx: CommandContext): void {
   const updates = program.command('updates').description('Query the software updates of a site');
+  updates
+    .command('show')
+    .description('One software update with its SMS_SoftwareUpdate fields')
+    .argument('<updateId>', 'the update id (CI_UniqueID)')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
+    .option('--server <url>', 'a running site (supsync serve)')
+    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+    .option('--json', 'print it with SMS_SoftwareUpdate field names')
+    .action(
+      action(ctx, async (value: string, o: { db?: string; server?: string; token?: string; json?: boolean }) => {
+        const id = updateIdArgument(value);
+        const target = targetOf(o);
+        let update: SmsSoftwareUpdate;
+        if (target.kind === 'remote') {
+          try {
+            update = await target.client.get<SmsSoftwareUpdate>(`/api/v1/updates/${id}`);
+          } finally {
+            await target.client.close();
+          }
+        } else {
+          const store = await openStore(target.db, { mustExist: true });
+          try {
+            const found = await store.getUpdate(id);
+            if (found === undefined) throw new SupsyncError('NOT_FOUND', `no software update ${id}`);
+            update = toSmsSoftwareUpdate(found);
+          } finally {
+            await store.close();
+          }
+        }
+        if (o.json) printJson(ctx.io, update);
+        else printUpdate(ctx.io, update);
+        return 0;
+      }),
+    );
+  updates
+    .command('deployed')
+    .description('Mark updates deployed, so cleanup keeps them once expired (--not takes the mark off)')
+    .argument('<updateIds...>', 'update ids (CI_UniqueID), at most 1000')
+    .option('--not', 'mark them not deployed')
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
+    .option('--server <url>', 'a running site (supsync serve; an operator token)')
+    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+    .action(
+      action(ctx, async (values: string[], o: { not?: boolean; db?: string; server?: string; token?: string }) => {
+        const ids = [...new Set(values.map(updateIdArgument))];
+        if (ids.length > 1000) throw new SupsyncError('INPUT_INVALID', `at most 1000 update ids, got ${ids.length}`);
+        const deployed = o.not !== true;
+        const target = targetOf(o);
+        let changed: number;
+        if (target.kind === 'remote') {
+          try {
+            ({ changed } = await target.client.send<{ changed: number }>('POST', '/api/v1/updates/deployed', {
+              updateIds: ids,
+              deployed,
+            }));
+          } finally {
+            await target.client.close();
+          }
+        } else {
+          const store = await openStore(target.db, { mustExist: true });
+          try {
+            changed = await store.setDeployed(ids, deployed);
+          } finally {
+            await store.close();
+          }
+        }
+        ctx.io.out(`${changed} of ${ids.length} update(s) marked ${deployed ? 'deployed' : 'not deployed'}\n`);
+        return 0;
+      }),
+    );
   updates
     .command('list')
     .description('List updates with Get-CMSoftwareUpdate-style filters, newest revision first')

@@ -244,6 +244,21 @@ describe('the site service over HTTP', () => {
     assert.match(table.out, /^5000002 {4}Moderate {2}---- {2}2026-01-03 Security Update for Windows 11 3$/m);
     assert.match(table.out, /^1-1 of 1 updates/m);
 
+    // One update as GET /updates/{id} answers it, and marking it deployed through the API.
+    const one = page.items[0].CI_UniqueID;
+    const shown = await run('updates', 'show', ...remote, one, '--json');
+    assert.equal(shown.code, 0, shown.err);
+    const byApi = await fetch(`${base}/api/v1/updates/${one}`, {
+      headers: { authorization: `Bearer ${f.tokens.admin}` },
+    });
+    assert.deepEqual(JSON.parse(shown.out), await byApi.json());
+    const deployed = await run('updates', 'deployed', ...remote, one);
+    assert.equal(deployed.out, '1 of 1 update(s) marked deployed\n');
+    assert.equal((await f.site.store.getUpdate(one))?.isDeployed, true);
+    const asReader = await run('updates', 'deployed', '--server', base, '--token', f.tokens.read, one, '--not');
+    assert.equal(asReader.code, 2);
+    assert.match(asReader.err, /^error AUTH_FORBIDDEN: /);
+
     // The same categories as GET /categories, with what the site's subscription selects.
     const categories = await run('categories', 'list', ...remote, '--type', 'Product', '--json');
     assert.equal(categories.code, 0, categories.err);

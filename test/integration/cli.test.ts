@@ -364,6 +364,36 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assertInputError(await cli('categories', 'list', '--db', siteDb, '--type', 'Detectoid'), 'INPUT_INVALID');
     });
 
+    it('updates show one update; updates deployed marks it, --not takes the mark off', async () => {
+      const page = jsonOf<{ items: { CI_UniqueID: string; LocalizedDisplayName: string }[] }>(
+        await cli('updates', 'list', '--db', siteDb, '--limit', '1', '--json'),
+      );
+      const first = page.items[0];
+      assert.ok(first);
+      const id = first.CI_UniqueID;
+      const shown = await cli('updates', 'show', '--db', siteDb, id.toUpperCase());
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(
+        shown.stdout,
+        new RegExp(
+          `^LocalizedDisplayName +${first.LocalizedDisplayName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\nCI_UniqueID +${id}\n`,
+        ),
+      );
+      assert.match(shown.stdout, /^IsDeployed +No$/m);
+
+      const marked = await cli('updates', 'deployed', '--db', siteDb, id, id);
+      assert.equal(marked.stdout, '1 of 1 update(s) marked deployed\n');
+      const after = jsonOf<{ IsDeployed: boolean }>(await cli('updates', 'show', '--db', siteDb, id, '--json'));
+      assert.equal(after.IsDeployed, true);
+      const unmarked = await cli('updates', 'deployed', '--db', siteDb, '--not', id);
+      assert.equal(unmarked.stdout, '1 of 1 update(s) marked not deployed\n');
+
+      assertInputError(await cli('updates', 'show', '--db', siteDb, 'KB5000001'), 'INPUT_INVALID');
+      const missing = await cli('updates', 'show', '--db', siteDb, '00000000-0000-0000-0000-000000000001');
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /^error NOT_FOUND: no software update 00000000-0000-0000-0000-000000000001\n$/);
+    });
+
     it('config set products by exact title, once the site knows its products: same subscription, still delta', async () => {
       const r = await cli('config', 'set', '--db', siteDb, 'products', 'Windows 11,Microsoft Defender Antivirus');
       assert.equal(r.code, 0, r.stderr);
