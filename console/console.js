@@ -277,11 +277,16 @@ async function searchUpdates(offset) {
     const page = await api(`updates?${q}`);
     updatesOffset = offset;
     const yes = (flag) => (flag ? 'Yes' : '');
+    const titled = (u) => {
+      const td = document.createElement('td');
+      td.append(updateLink(u.CI_UniqueID, u.LocalizedDisplayName));
+      return td;
+    };
     byId('updates').tBodies[0].replaceChildren(
       ...page.items.map((u) =>
         row([
           cell(u.ArticleID),
-          cell(u.LocalizedDisplayName),
+          titled(u),
           cell(u.SeverityName),
           cell(u.DatePosted?.slice(0, 10)),
           cell(u.DateRevised?.slice(0, 10)),
@@ -301,6 +306,91 @@ async function searchUpdates(offset) {
   }
 }
 
+/** A button that shows update `id` below the list. */
+function updateLink(id, text) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'link';
+  button.textContent = text;
+  button.addEventListener('click', () => showUpdate(id));
+  return button;
+}
+
+/** The update shown below the list, as GET /updates/{id} last answered. */
+let shownUpdate;
+
+/** Shows one update's SMS_SoftwareUpdate fields below the list, with its categories by name. */
+async function showUpdate(id) {
+  const panel = byId('update-details');
+  const result = byId('update-result');
+  result.className = '';
+  result.textContent = '';
+  try {
+    shownUpdate = await api(`updates/${encodeURIComponent(id)}`);
+  } catch (err) {
+    result.className = 'error';
+    result.textContent = err.message;
+    panel.hidden = false;
+    return;
+  }
+  const u = shownUpdate;
+  const names = (type) =>
+    u.CategoryInstance_UniqueIDs.filter((c) => c.startsWith(`${type}:`))
+      .map((c) => categoryNames.get(c.slice(type.length + 1)) ?? c.slice(type.length + 1))
+      .join(', ');
+  const fields = [
+    ['Update ID', u.CI_UniqueID],
+    ['Revision', u.RevisionNumber],
+    ['Article IDs', u.ArticleIDs.join(', ')],
+    ['Bulletin IDs', u.BulletinIDs.join(', ')],
+    ['Severity', u.SeverityName],
+    ['Type', `${u.UpdateType}${u.IsBundle ? ', bundle' : ''}${u.IsFeatureUpdate ? ', feature update' : ''}`],
+    ['Products', names('Product')],
+    ['Classifications', names('UpdateClassification')],
+    ['Date released', time(u.DatePosted)],
+    ['Date revised', time(u.DateRevised)],
+    ['Superseded', u.IsSuperseded ? 'Yes, by:' : 'No'],
+    ['Expired', u.IsExpired ? `Yes, since ${time(u.ExpiredAt)}` : 'No'],
+    ['Deployed', u.IsDeployed ? 'Yes' : 'No'],
+    ['Publication state', u.PublicationState],
+    ['Description', u.LocalizedDescription],
+  ];
+  byId('update-title').textContent = u.LocalizedDisplayName;
+  byId('update-fields').replaceChildren(
+    ...fields.flatMap(([name, value]) => {
+      const dt = document.createElement('dt');
+      dt.textContent = name;
+      const dd = document.createElement('dd');
+      dd.textContent = String(value ?? '');
+      if (name === 'Superseded') for (const by of u.SupersededBy) dd.append(' ', updateLink(by, by));
+      return [dt, dd];
+    }),
+  );
+  byId('update-deployed').textContent = u.IsDeployed ? 'Mark not deployed' : 'Mark deployed';
+  panel.hidden = false;
+}
+
+/** POST /updates/deployed for the update shown, then shows it and its row again. */
+async function toggleDeployed() {
+  const u = shownUpdate;
+  if (u === undefined) return;
+  const result = byId('update-result');
+  try {
+    await api('updates/deployed', {
+      method: 'POST',
+      body: JSON.stringify({ updateIds: [u.CI_UniqueID], deployed: !u.IsDeployed }),
+    });
+  } catch (err) {
+    result.className = 'error';
+    result.textContent = err.message;
+    return;
+  }
+  await Promise.all([showUpdate(u.CI_UniqueID), searchUpdates(updatesOffset)]);
+}
+
+/** Every product's and classification's name by id, for the update shown. */
+const categoryNames = new Map();
+
 /**
  * The subscribed products and classifications, as the options of the updates form; read again when
  * the catalog version moves (the first sync brings them all).
@@ -308,6 +398,7 @@ async function searchUpdates(offset) {
 async function loadCategoryOptions() {
   const fill = async (type, id) => {
     const { items } = await api(`categories?type=${type}`);
+    for (const c of items) categoryNames.set(c.CategoryId, c.LocalizedCategoryInstanceName);
     const options = items
       .filter((c) => c.IsSubscribed)
       .sort((a, b) => a.LocalizedCategoryInstanceName.localeCompare(b.LocalizedCategoryInstanceName))
@@ -400,6 +491,8 @@ function applyRole() {
     byId(id).disabled = !may('operator');
     byId(id).title = may('operator') ? '' : 'Needs an operator or admin token';
   }
+  byId('update-deployed').disabled = !may('operator');
+  byId('update-deployed').title = may('operator') ? '' : 'Needs an operator or admin token';
   byId('settings-save').disabled = !may('admin');
   byId('settings-save').title = may('admin') ? '' : 'Needs an admin token';
   for (const input of settingInputs()) input.readOnly = !may('admin');
@@ -621,6 +714,9 @@ function signOut(why = '') {
   byId('site-name').textContent = '';
   byId('updates').tBodies[0].replaceChildren();
   byId('updates-summary').textContent = '';
+  byId('update-details').hidden = true;
+  shownUpdate = undefined;
+  categoryNames.clear();
   setConnection('');
   byId('sign-in-error').textContent = why;
   showConsole(false);
@@ -663,6 +759,7 @@ byId('updates-next').addEventListener('click', () => searchUpdates(updatesOffset
 byId('sync-delta').addEventListener('click', () => requestSync(false));
 byId('sync-full').addEventListener('click', () => requestSync(true));
 byId('upstream-test').addEventListener('click', () => testUpstream());
+byId('update-deployed').addEventListener('click', () => toggleDeployed());
 
 if (sessionStorage.getItem(TOKEN_KEY)) void start();
 else showConsole(false);

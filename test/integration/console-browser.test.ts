@@ -120,6 +120,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(await page.locator('#sync-delta').isDisabled(), true);
     assert.equal(await page.locator('#sync-full').isDisabled(), true);
     assert.equal(await page.locator('#upstream-test').isDisabled(), true);
+    assert.equal(await page.locator('#update-deployed').isDisabled(), true);
     await page.locator('#settings input[name="schedule"]').waitFor({ timeout: WAIT_MS });
     assert.equal(await page.locator('#settings-save').isDisabled(), true);
     assert.equal(await page.locator('#settings input[name="schedule"]').isEditable(), false);
@@ -244,6 +245,61 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
       await summary.filter({ hasText: /^51–/ }).waitFor({ timeout: WAIT_MS });
       assert.equal(await summary.textContent(), `51–${Math.min(all, 100)} of ${all} updates`);
     }
+  });
+
+  it("shows an update's details with its categories by name, follows what supersedes it; an operator marks it deployed", async () => {
+    const api = async <T>(path: string): Promise<T> =>
+      (await (
+        await fetch(`${base}/api/v1/${path}`, { headers: { authorization: `Bearer ${tokens.read}` } })
+      ).json()) as T;
+    type Update = { CI_UniqueID: string; LocalizedDisplayName: string; SupersededBy: string[]; IsDeployed: boolean };
+    const [superseded] = (await api<{ items: Update[] }>(`updates?productId=${IDS.windows11}&superseded=true&limit=1`))
+      .items;
+    assert.ok(superseded, 'the catalog has a superseded Windows 11 update');
+    const fields = () =>
+      page.$$eval('#update-fields dt', (dts) =>
+        Object.fromEntries(dts.map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ''])),
+      );
+    const details = page.locator('#update-details');
+    const showing = (id: string) =>
+      page
+        .locator('#update-fields dd')
+        .filter({ hasText: new RegExp(`^${id}$`) })
+        .waitFor({ timeout: WAIT_MS });
+
+    await page.selectOption('#f-product', { label: 'Windows 11' });
+    await page.selectOption('#f-superseded', 'true');
+    await page.click('#updates-form button[type=submit]');
+    const link = page.locator('#updates tbody tr td:nth-child(2) button', { hasText: superseded.LocalizedDisplayName });
+    await link.first().click();
+    await showing(superseded.CI_UniqueID);
+    assert.equal(await details.isVisible(), true);
+    assert.equal(await text('#update-title'), superseded.LocalizedDisplayName);
+    const shown = await fields();
+    assert.match(shown.Products ?? '', /(^|, )Windows 11(,|$)/);
+    assert.notEqual(shown.Classifications, '');
+    assert.doesNotMatch(shown.Classifications ?? '', /[0-9a-f]{8}-/, 'classifications by name, not id');
+    assert.equal(shown.Superseded, `Yes, by: ${superseded.SupersededBy.join(' ')}`);
+    assert.equal(shown.Deployed, 'No');
+
+    // What supersedes it is one click away.
+    const by = superseded.SupersededBy[0] as string;
+    await page.locator('#update-fields dd button', { hasText: by }).click();
+    await showing(by);
+    const superseding = await api<Update>(`updates/${by}`);
+    assert.equal(await text('#update-title'), superseding.LocalizedDisplayName);
+
+    // An operator marks it deployed, and takes the mark off again.
+    assert.equal(await page.locator('#update-deployed').isDisabled(), false);
+    await page.click('#update-deployed');
+    await page.locator('#update-deployed', { hasText: 'Mark not deployed' }).waitFor({ timeout: WAIT_MS });
+    assert.equal((await fields()).Deployed, 'Yes');
+    assert.equal((await api<Update>(`updates/${by}`)).IsDeployed, true);
+    await page.click('#update-deployed');
+    await page.locator('#update-deployed', { hasText: /^Mark deployed$/ }).waitFor({ timeout: WAIT_MS });
+    assert.equal((await api<Update>(`updates/${by}`)).IsDeployed, false);
+    await page.selectOption('#f-product', '');
+    await page.selectOption('#f-superseded', '');
   });
 
   it('an admin changes settings, all together or none; the answer says when the next sync becomes full', async () => {
