@@ -6,12 +6,10 @@
  */
 import type { Command } from 'commander';
 import { type SmsUpdateCategory, toSmsCategory } from '../api/sms-mapping.ts';
-import { openStore } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { requireSettings } from '../store/site-store.ts';
-import { action, type CommandContext } from './command-kit.ts';
+import { action, type CommandContext, onTarget } from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
-import { targetOf } from './remote-client.ts';
 
 const TYPES = ['Company', 'ProductFamily', 'Product', 'UpdateClassification'] as const;
 type CategoryTypeName = (typeof TYPES)[number];
@@ -35,24 +33,15 @@ function typeOption(value: string | undefined): CategoryTypeName | undefined {
 }
 
 async function readCategories(o: ListOptions, type: CategoryTypeName | undefined): Promise<SmsUpdateCategory[]> {
-  const target = targetOf(o);
-  if (target.kind === 'remote') {
-    try {
-      const answer = await target.client.get<{ items: SmsUpdateCategory[] }>('/api/v1/categories', { type });
-      return answer.items;
-    } finally {
-      await target.client.close();
-    }
-  }
-  const store = await openStore(target.db, { mustExist: true });
-  try {
-    const settings = await requireSettings(store);
-    return (await store.listCategories())
-      .filter((c) => type === undefined || c.categoryType === type)
-      .map((c) => toSmsCategory(c, settings));
-  } finally {
-    await store.close();
-  }
+  return onTarget(o, {
+    remote: async (client) => (await client.get<{ items: SmsUpdateCategory[] }>('/api/v1/categories', { type })).items,
+    local: async (store) => {
+      const settings = await requireSettings(store);
+      return (await store.listCategories())
+        .filter((c) => type === undefined || c.categoryType === type)
+        .map((c) => toSmsCategory(c, settings));
+    },
+  });
 }
 
 const byTitle = (a: SmsUpdateCategory, b: SmsUpdateCategory) =>

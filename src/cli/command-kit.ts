@@ -2,8 +2,11 @@
  * What every command shares: the context it runs in, error handling, option parsing.
  */
 import type { FastifyInstance } from 'fastify';
+import { openStore } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
+import type { SiteStore } from '../store/site-store.ts';
 import { type Io, reportError } from './output.ts';
+import { type RemoteClient, type TargetOptions, targetOf } from './remote-client.ts';
 
 export interface CommandContext {
   readonly io: Io;
@@ -51,5 +54,29 @@ export async function listenOn(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     throw new SupsyncError('INPUT_INVALID', `--${option} ${port} is in use; choose another port (0 picks a free one)`);
+  }
+}
+
+/**
+ * Runs a command's work where `--db` or `--server` says: `remote` with a client of the running
+ * site, or `local` with the site's store opened (it must exist); either is closed afterwards.
+ */
+export async function onTarget<T>(
+  o: TargetOptions,
+  work: { remote: (client: RemoteClient) => Promise<T>; local: (store: SiteStore) => Promise<T> },
+): Promise<T> {
+  const target = targetOf(o);
+  if (target.kind === 'remote') {
+    try {
+      return await work.remote(target.client);
+    } finally {
+      await target.client.close();
+    }
+  }
+  const store = await openStore(target.db, { mustExist: true });
+  try {
+    return await work.local(store);
+  } finally {
+    await store.close();
   }
 }

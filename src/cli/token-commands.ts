@@ -4,11 +4,9 @@
  */
 import type { Command } from 'commander';
 import { createApiToken, parseRole } from '../api/auth.ts';
-import { openStore } from '../app.ts';
 import type { ApiTokenRecord } from '../store/site-store.ts';
-import { action, type CommandContext } from './command-kit.ts';
+import { action, type CommandContext, onTarget } from './command-kit.ts';
 import { printJson } from './output.ts';
-import { targetOf } from './remote-client.ts';
 
 interface TargetFlags {
   db?: string;
@@ -37,23 +35,13 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     action(ctx, async (o: TargetFlags & { role: string; name?: string }) => {
       const role = parseRole(o.role);
       const name = o.name ?? `${role}-token`;
-      const target = targetOf(o);
-      let created: ApiTokenRecord & { token: string };
-      if (target.kind === 'remote') {
-        try {
-          created = await target.client.send('POST', '/api/v1/tokens', { name, role });
-        } finally {
-          await target.client.close();
-        }
-      } else {
-        const store = await openStore(target.db, { mustExist: true });
-        try {
+      const created = await onTarget<ApiTokenRecord & { token: string }>(o, {
+        remote: (client) => client.send('POST', '/api/v1/tokens', { name, role }),
+        local: async (store) => {
           const { record, token: plaintext } = await createApiToken(store, name, role, () => new Date());
-          created = { ...record, token: plaintext };
-        } finally {
-          await store.close();
-        }
-      }
+          return { ...record, token: plaintext };
+        },
+      });
       if (o.json) printJson(ctx.io, created);
       else {
         ctx.io.err(
@@ -67,22 +55,10 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
 
   withTarget(token.command('list').description('List API tokens (names, roles, last use; never the tokens)')).action(
     action(ctx, async (o: TargetFlags) => {
-      const target = targetOf(o);
-      let tokens: ApiTokenRecord[];
-      if (target.kind === 'remote') {
-        try {
-          tokens = (await target.client.get<{ items: ApiTokenRecord[] }>('/api/v1/tokens')).items;
-        } finally {
-          await target.client.close();
-        }
-      } else {
-        const store = await openStore(target.db, { mustExist: true });
-        try {
-          tokens = await store.listTokens();
-        } finally {
-          await store.close();
-        }
-      }
+      const tokens = await onTarget(o, {
+        remote: async (client) => (await client.get<{ items: ApiTokenRecord[] }>('/api/v1/tokens')).items,
+        local: (store) => store.listTokens(),
+      });
       if (o.json) printJson(ctx.io, tokens);
       else
         for (const t of tokens)

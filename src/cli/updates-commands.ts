@@ -6,12 +6,10 @@
 import type { Command } from 'commander';
 import { SEVERITY_NAMES, type SmsSoftwareUpdate, toSmsSoftwareUpdate } from '../api/sms-mapping.ts';
 import { toUpdateQuery, type UpdateFilters } from '../api/update-routes.ts';
-import { openStore } from '../app.ts';
 import { isGuid, normalizeGuid } from '../catalog/model.ts';
 import { SupsyncError } from '../shared/errors.ts';
-import { action, type CommandContext, intOption } from './command-kit.ts';
+import { action, type CommandContext, intOption, onTarget } from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
-import { targetOf } from './remote-client.ts';
 
 interface ListOptions {
   db?: string;
@@ -138,24 +136,14 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
     .action(
       action(ctx, async (value: string, o: { db?: string; server?: string; token?: string; json?: boolean }) => {
         const id = updateIdArgument(value);
-        const target = targetOf(o);
-        let update: SmsSoftwareUpdate;
-        if (target.kind === 'remote') {
-          try {
-            update = await target.client.get<SmsSoftwareUpdate>(`/api/v1/updates/${id}`);
-          } finally {
-            await target.client.close();
-          }
-        } else {
-          const store = await openStore(target.db, { mustExist: true });
-          try {
+        const update = await onTarget(o, {
+          remote: (client) => client.get<SmsSoftwareUpdate>(`/api/v1/updates/${id}`),
+          local: async (store) => {
             const found = await store.getUpdate(id);
             if (found === undefined) throw new SupsyncError('NOT_FOUND', `no software update ${id}`);
-            update = toSmsSoftwareUpdate(found);
-          } finally {
-            await store.close();
-          }
-        }
+            return toSmsSoftwareUpdate(found);
+          },
+        });
         if (o.json) printJson(ctx.io, update);
         else printUpdate(ctx.io, update);
         return 0;
@@ -174,25 +162,12 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
         const ids = [...new Set(values.map(updateIdArgument))];
         if (ids.length > 1000) throw new SupsyncError('INPUT_INVALID', `at most 1000 update ids, got ${ids.length}`);
         const deployed = o.not !== true;
-        const target = targetOf(o);
-        let changed: number;
-        if (target.kind === 'remote') {
-          try {
-            ({ changed } = await target.client.send<{ changed: number }>('POST', '/api/v1/updates/deployed', {
-              updateIds: ids,
-              deployed,
-            }));
-          } finally {
-            await target.client.close();
-          }
-        } else {
-          const store = await openStore(target.db, { mustExist: true });
-          try {
-            changed = await store.setDeployed(ids, deployed);
-          } finally {
-            await store.close();
-          }
-        }
+        const changed = await onTarget(o, {
+          remote: async (client) =>
+            (await client.send<{ changed: number }>('POST', '/api/v1/updates/deployed', { updateIds: ids, deployed }))
+              .changed,
+          local: (store) => store.setDeployed(ids, deployed),
+        });
         ctx.io.out(`${changed} of ${ids.length} update(s) marked ${deployed ? 'deployed' : 'not deployed'}\n`);
         return 0;
       }),
@@ -221,26 +196,13 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
     .action(
       action(ctx, async (o: ListOptions) => {
         const filters = filtersOf(o);
-        const target = targetOf(o);
-        let page: Page;
-        if (target.kind === 'remote') {
-          try {
-            page = await target.client.get<Page>(
-              '/api/v1/updates',
-              filters as Record<string, string | number | boolean>,
-            );
-          } finally {
-            await target.client.close();
-          }
-        } else {
-          const store = await openStore(target.db, { mustExist: true });
-          try {
+        const page = await onTarget<Page>(o, {
+          remote: (client) => client.get<Page>('/api/v1/updates', filters as Record<string, string | number | boolean>),
+          local: async (store) => {
             const result = await store.queryUpdates(toUpdateQuery(filters));
-            page = { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };
-          } finally {
-            await store.close();
-          }
-        }
+            return { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };
+          },
+        });
         if (o.json) printJson(ctx.io, page);
         else printTable(ctx.io, page, filters.offset ?? 0);
         return 0;
