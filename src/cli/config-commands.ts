@@ -10,7 +10,7 @@ import { validateCron } from '../site/cron.ts';
 import { DEFAULT_SETTINGS, type SupSettings } from '../site/settings.ts';
 import { applySetting, describeSettings, SETTING_KEYS } from '../site/settings-validation.ts';
 import { requireSettings } from '../store/site-store.ts';
-import { action, type CommandContext } from './command-kit.ts';
+import { action, type CommandContext, onTarget } from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
 import { remoteConfigGet, remoteConfigSet } from './remote-config.ts';
@@ -76,30 +76,22 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
       action(
         ctx,
         async (key: string | undefined, o: { db?: string; server?: string; token?: string; json?: boolean }) => {
-          const target = targetOf(o);
-          if (target.kind === 'remote') {
-            try {
-              return await remoteConfigGet(ctx, target.client, key, o.json === true);
-            } finally {
-              await target.client.close();
-            }
-          }
-          const store = await openStore(target.db, { mustExist: true });
-          try {
-            const all = describeSettings(await requireSettings(store));
-            if (key !== undefined && !(key in all)) {
-              throw new SupsyncError(
-                'CONFIG_INVALID',
-                `${key}: unknown setting; known: ${Object.keys(all).join(', ')}`,
-              );
-            }
-            const shown = key === undefined ? all : { [key]: all[key as keyof typeof all] };
-            if (o.json) printJson(ctx.io, shown);
-            else for (const [k, v] of Object.entries(shown)) ctx.io.out(`${k} = ${v}\n`);
-            return 0;
-          } finally {
-            await store.close();
-          }
+          return onTarget(o, {
+            remote: (client) => remoteConfigGet(ctx, client, key, o.json === true),
+            local: async (store) => {
+              const all = describeSettings(await requireSettings(store));
+              if (key !== undefined && !(key in all)) {
+                throw new SupsyncError(
+                  'CONFIG_INVALID',
+                  `${key}: unknown setting; known: ${Object.keys(all).join(', ')}`,
+                );
+              }
+              const shown = key === undefined ? all : { [key]: all[key as keyof typeof all] };
+              if (o.json) printJson(ctx.io, shown);
+              else for (const [k, v] of Object.entries(shown)) ctx.io.out(`${k} = ${v}\n`);
+              return 0;
+            },
+          });
         },
       ),
     );
