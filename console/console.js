@@ -487,7 +487,7 @@ let caller;
 function applyRole() {
   const may = (role) => caller !== undefined && ROLE_RANK[caller.role] >= ROLE_RANK[role];
   byId('caller').textContent = caller === undefined ? '' : `${caller.name} (${caller.role})`;
-  for (const id of ['sync-delta', 'sync-full', 'upstream-test']) {
+  for (const id of ['sync-delta', 'sync-full', 'upstream-test', 'sync-stop']) {
     byId(id).disabled = !may('operator');
     byId(id).title = may('operator') ? '' : 'Needs an operator or admin token';
   }
@@ -669,6 +669,26 @@ async function requestSync(full) {
   await refresh();
 }
 
+/**
+ * Stops the running sync at its next safe point, or the queued one when none runs
+ * (POST /runs/{id}/cancel), as WSUS's *Stop Synchronization* does.
+ */
+async function stopSync() {
+  const result = byId('action-result');
+  result.className = '';
+  const runId = ownStatus?.Running?.runId ?? ownStatus?.Queued?.runId;
+  if (runId === undefined) return;
+  try {
+    const run = await api(`runs/${runId}/cancel`, { method: 'POST', body: '{}' });
+    result.textContent =
+      run.state === 'cancelled' ? `Sync #${runId} cancelled` : `Sync #${runId} stops at its next safe point`;
+  } catch (err) {
+    result.textContent = err.message;
+    result.className = 'error';
+  }
+  await refresh();
+}
+
 /** The first exchange of a sync with the upstream, once (POST /upstream/test), and what came of it. */
 async function testUpstream() {
   const result = byId('action-result');
@@ -759,6 +779,7 @@ byId('updates-next').addEventListener('click', () => searchUpdates(updatesOffset
 byId('sync-delta').addEventListener('click', () => requestSync(false));
 byId('sync-full').addEventListener('click', () => requestSync(true));
 byId('upstream-test').addEventListener('click', () => testUpstream());
+byId('sync-stop').addEventListener('click', () => stopSync());
 byId('update-deployed').addEventListener('click', () => toggleDeployed());
 
 if (sessionStorage.getItem(TOKEN_KEY)) void start();

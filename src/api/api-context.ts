@@ -38,7 +38,7 @@ export interface ApiOptions {
 /** Dependencies of `registerApi`. */
 export interface ApiDeps {
   readonly store: SiteStore;
-  readonly coordinator: Pick<SyncCoordinator, 'request' | 'snapshot'>;
+  readonly coordinator: Pick<SyncCoordinator, 'request' | 'snapshot' | 'cancel'>;
   readonly engine: Pick<SyncEngine, 'plan'>;
   readonly now: () => Date;
   readonly events: SyncEventSource;

@@ -1,6 +1,6 @@
 /**
  * Sync routes: SyncNow (`POST /sync`, answers at once with the run that will serve the request),
- * SMS_SUPSyncStatus, the sync manager's status messages and wsyncmgr.log, the hierarchy, run history,
+ * stopping a run (`POST /runs/{id}/cancel`), SMS_SUPSyncStatus, the sync manager's status messages and wsyncmgr.log, the hierarchy, run history,
  * and one run's live progress as server-sent events.
  */
 import type { FastifyInstance } from 'fastify';
@@ -219,6 +219,26 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     params: runIdParams,
     response: { 200: ref('SyncRun') },
     handler: async (request) => ctx.hub.view(await requireRun(ctx, request.params.id)),
+  });
+
+  addRoute<{ Params: { id: number } }>(app, ctx.auth, {
+    method: 'POST',
+    url: '/runs/:id/cancel',
+    role: 'operator',
+    tags: ['sync'],
+    summary: 'Stop a sync: a queued run at once, the running one at its next safe point',
+    description:
+      'Answers 202 with the run as it is now: `cancelled` when it was queued, still `running` when it runs (follow it ' +
+      'to `cancelled` with GET /runs/{id} or its events). What the run committed stays and its anchors do not move, so ' +
+      'the next sync takes up from the last successful one. A run that has finished, or that another process runs, ' +
+      'is SYNC_NOT_ACTIVE (409).',
+    params: runIdParams,
+    response: { 202: ref('SyncRun') },
+    handler: async (request, reply) => {
+      const run = await ctx.coordinator.cancel(request.params.id, callerOf(request).name);
+      await audit(ctx.store, ctx.now, request, 'sync.cancel', { runId: run.id, state: run.state });
+      return reply.code(202).send(ctx.hub.view(run));
+    },
   });
 
   addRoute<{ Params: { id: number } }>(app, ctx.auth, {

@@ -1,9 +1,10 @@
 /**
  * `supsync sync --server` and `supsync status --server`: the same commands against a running
  * site. A sync is requested with POST /sync (SyncNow) and followed through its event stream, with
- * the same progress output as a local sync.
+ * the same progress output as a local sync; `sync --cancel` stops one (POST /runs/{id}/cancel).
  */
 
+import { SupsyncError } from '../shared/errors.ts';
 import type { StatusMessage, SyncRunRecord } from '../store/site-store.ts';
 import type { SyncEvent } from '../sync/engine.ts';
 import type { SupSyncStatus } from '../sync/status.ts';
@@ -85,5 +86,27 @@ export async function remoteStatus(
   const report = { runs: runs.items, ...(statusMessages === undefined ? {} : { messages: statusMessages.items }) };
   if (json) printJson(ctx.io, rows.length === 1 ? statusJson(rows[0] as object, report) : rows);
   else printStatusReport(ctx.io, { statuses: rows, ...report });
+  return 0;
+}
+
+/**
+ * Stops run `runId` on the server, or when none is named the sync it is running (else the one it
+ * has queued), and says what became of it: cancelled, or stopping at its next safe point.
+ */
+export async function remoteCancel(
+  ctx: CommandContext,
+  client: RemoteClient,
+  runId: number | undefined,
+  json: boolean,
+): Promise<number> {
+  let id = runId;
+  if (id === undefined) {
+    const [status] = await client.get<(SupSyncStatus & { Running: { runId: number } | null })[]>('/api/v1/status');
+    id = status?.Running?.runId ?? status?.Queued?.runId;
+    if (id === undefined) throw new SupsyncError('SYNC_NOT_ACTIVE', `no sync is running or queued on ${client.server}`);
+  }
+  const run = await client.send<SyncRunRecord>('POST', `/api/v1/runs/${id}/cancel`);
+  if (json) printJson(ctx.io, run);
+  else ctx.io.out(`sync #${run.id} ${run.state === 'cancelled' ? 'cancelled' : 'stops at its next safe point'}\n`);
   return 0;
 }

@@ -3,12 +3,13 @@
  */
 import type { Command } from 'commander';
 import { openSite, type Site } from '../app.ts';
+import { SupsyncError } from '../shared/errors.ts';
 import type { SyncRequest } from '../sync/coordinator.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
 import { action, type CommandContext, intOption } from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
-import { remoteStatus, remoteSync } from './remote-sync.ts';
+import { remoteCancel, remoteStatus, remoteSync } from './remote-sync.ts';
 import { printRun, printStatusReport, progressPrinter, statusJson } from './sync-progress.ts';
 
 interface SyncOptions {
@@ -18,6 +19,7 @@ interface SyncOptions {
   wait: boolean;
   full?: boolean;
   plan?: boolean;
+  cancel?: string | true;
   json?: boolean;
   logDir?: string;
 }
@@ -64,11 +66,26 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
     .option('--no-wait', 'with --server: return once the sync is requested (like SyncNow)')
     .option('--full', 'run a full synchronization (re-examines everything, repairs damaged updates)')
     .option('--plan', 'only print what the next sync would do and why')
+    .option('--cancel [runId]', 'with --server: stop that run, or the running (else the queued) sync')
     .option('--json', 'print a machine-readable summary')
     .option('--log-dir <dir>', 'folder for wsyncmgr.log (default: logs/ beside the database)')
     .action(
       action(ctx, async (o: SyncOptions) => {
         const target = targetOf(o);
+        if (o.cancel !== undefined && target.kind === 'local') {
+          throw new SupsyncError(
+            'INPUT_INVALID',
+            '--cancel stops a sync of a running site (--server); stop a local supsync sync with Ctrl-C',
+          );
+        }
+        if (target.kind === 'remote' && o.cancel !== undefined) {
+          const runId = o.cancel === true ? undefined : intOption('cancel', o.cancel, 1, Number.MAX_SAFE_INTEGER);
+          try {
+            return await remoteCancel(ctx, target.client, runId, o.json === true);
+          } finally {
+            await target.client.close();
+          }
+        }
         if (target.kind === 'remote') {
           try {
             return await remoteSync(ctx, target.client, {

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   STORE_IO: 'The database could not be opened or written',
   // Sync
   SYNC_IN_PROGRESS: 'Another sync of this site is running',
+  SYNC_NOT_ACTIVE: 'The sync run is not running or queued in this server, so it cannot be cancelled',
   SYNC_TOO_MANY_FAILURES: 'Too many consecutive update failures; the sync was aborted',
   EXPORT_PACKAGE_INVALID: 'An export package is not one, is damaged or cut short, or changed while it was read',
   // API

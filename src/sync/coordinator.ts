@@ -64,6 +64,8 @@ interface Pending {
   run: SyncRunRecord;
   /** What the engine is told about the run; a later request joining it adds its parent. */
   context: RunContext;
+  /** Stops the run at its next safe point: a cancel, shutdown, or the sync lease taken over. */
+  readonly stop: AbortController;
   readonly finished: Promise<SyncRunRecord>;
   readonly resolve: (r: SyncRunRecord) => void;
 }
@@ -160,6 +162,38 @@ export class SyncCoordinator {
     return { running: this.current?.run, queued: this.queued?.run };
   }
 
+  /**
+   * Cancels run `runId` on behalf of `by` (WSUS's *Stop Synchronization*): a queued run at once, the
+   * running one at its next safe point. What it committed stays, and its anchors do not move, so
+   * the next sync takes up from where the last successful one ended. Returns the run as it is now.
+   * @throws SupsyncError `NOT_FOUND` for no such run, `SYNC_NOT_ACTIVE` for a run this process is
+   *   not running or holding in its queue (finished, or run by another process).
+   */
+  async cancel(runId: number, by: string): Promise<SyncRunRecord> {
+    const queued = this.queued;
+    if (queued?.run.id === runId) {
+      this.queued = undefined;
+      const run = await this.store.updateRun(runId, {
+        state: 'cancelled',
+        finishedAt: this.now().toISOString(),
+        errorCode: 'ABORTED',
+        errorMessage: `cancelled by ${by} before it started`,
+      });
+      queued.resolve(run);
+      return run;
+    }
+    const current = this.current;
+    if (current?.run.id === runId) {
+      current.stop.abort(new SupsyncError('ABORTED', `cancelled by ${by}`));
+      // The engine keeps the stored record current (running, its kind and reason); this one is the request's.
+      return (await this.store.getRun(runId)) ?? current.run;
+    }
+    const run = await this.store.getRun(runId);
+    if (run === undefined) throw new SupsyncError('NOT_FOUND', `no sync run ${runId}`);
+    const where = run.state === 'running' || run.state === 'queued' ? ` in another process` : '';
+    throw new SupsyncError('SYNC_NOT_ACTIVE', `sync run ${runId} is ${run.state}${where}; it cannot be cancelled here`);
+  }
+
   /** Stops the running sync at its next safe point, drops the queued one, and waits. */
   async shutdown(): Promise<void> {
     const queued = this.queued;
@@ -172,6 +206,7 @@ export class SyncCoordinator {
       queued.resolve(run);
     }
     this.abort.abort();
+    this.current?.stop.abort();
     await this.idle;
   }
 
@@ -185,7 +220,7 @@ export class SyncCoordinator {
     this.idle = (async () => {
       let result: SyncRunRecord;
       try {
-        result = await this.underLease(p.run, (signal) => this.engine.execute(p.run, signal, p.context));
+        result = await this.underLease(p, (signal) => this.engine.execute(p.run, signal, p.context));
       } catch (err) {
         // execute() records failures itself; reaching here means the store is unusable.
         result = await this.store
@@ -206,7 +241,7 @@ export class SyncCoordinator {
    * judged this one gone): the run then stops at its next safe point instead of running alongside.
    */
   private async underLease(
-    run: SyncRunRecord,
+    { run, stop }: Pending,
     fn: (signal: AbortSignal) => Promise<SyncRunRecord>,
   ): Promise<SyncRunRecord> {
     const now = this.now();
@@ -229,9 +264,6 @@ export class SyncCoordinator {
         errorMessage: `another process is synchronizing this site (run ${holder.runId}, process ${holder.pid} on ${holder.host}, since ${holder.acquiredAt}); this request was not run`,
       });
     }
-    const stop = new AbortController();
-    const onShutdown = () => stop.abort();
-    this.abort.signal.addEventListener('abort', onShutdown, { once: true });
     const renew = setInterval(() => {
       this.store.renewSyncLease(this.leaseHolder, this.now().toISOString()).then(
         (held) => {
@@ -249,7 +281,6 @@ export class SyncCoordinator {
       return await fn(stop.signal);
     } finally {
       clearInterval(renew);
-      this.abort.signal.removeEventListener('abort', onShutdown);
       await this.store.releaseSyncLease(this.leaseHolder).catch(() => {});
     }
   }
@@ -260,5 +291,5 @@ function deferred(run: SyncRunRecord, context: RunContext): Pending {
   const finished = new Promise<SyncRunRecord>((r) => {
     resolve = r;
   });
-  return { run, context, finished, resolve };
+  return { run, context, stop: new AbortController(), finished, resolve };
 }

@@ -388,7 +388,8 @@ export class SyncEngine {
     const now = this.now();
     const state: RunState = error.code === 'ABORTED' || error.code === 'SYNC_IN_PROGRESS' ? 'cancelled' : 'failed';
     await this.status(settings, runId, STATUS.FAILED, `${STATUS_TEXT[STATUS.FAILED]} ${error.message}`, 'E');
-    log.write('error', `Sync failed: ${error.message}. Source: ${error.code}`);
+    if (state === 'cancelled') log.write('warning', `Sync cancelled: ${error.message}. Source: ${error.code}`);
+    else log.write('error', `Sync failed: ${error.message}. Source: ${error.code}`);
     if (state === 'failed') {
       log.write('error', `Sync failed. Will retry in ${RETRY_MINUTES} minutes`);
       if (settings.syncFailureAlert && (await store.listAlerts(true)).length === 0) {

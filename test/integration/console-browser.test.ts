@@ -121,6 +121,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(await page.locator('#sync-full').isDisabled(), true);
     assert.equal(await page.locator('#upstream-test').isDisabled(), true);
     assert.equal(await page.locator('#update-deployed').isDisabled(), true);
+    assert.equal(await page.locator('#sync-stop').isDisabled(), true);
     await page.locator('#settings input[name="schedule"]').waitFor({ timeout: WAIT_MS });
     assert.equal(await page.locator('#settings-save').isDisabled(), true);
     assert.equal(await page.locator('#settings input[name="schedule"]').isEditable(), false);
@@ -302,6 +303,29 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     await page.selectOption('#f-superseded', '');
   });
 
+  it('an operator stops a running sync; the run history says it was cancelled, and by whom', async () => {
+    const held = proxy.hold('GetRevisionIdList', 1);
+    await page.click('#sync-delta');
+    try {
+      await within(held.reached, "the sync's first GetRevisionIdList");
+      await page.locator('#progress').waitFor({ state: 'visible', timeout: WAIT_MS });
+      assert.equal(await page.locator('#sync-stop').isDisabled(), false);
+      await page.click('#sync-stop');
+      await page
+        .locator('#action-result')
+        .filter({ hasText: /^Sync #\d+ stops at its next safe point$/ })
+        .waitFor({ timeout: WAIT_MS });
+    } finally {
+      held.release();
+    }
+    const run = page.locator('#runs tbody tr').first();
+    await run.filter({ hasText: 'cancelled' }).waitFor({ timeout: WAIT_MS });
+    const cells = await run.locator('td').allInnerTexts();
+    assert.equal(cells[1], 'cancelled');
+    assert.equal(cells[9], 'ABORTED: cancelled by console operator');
+    await page.locator('#progress').waitFor({ state: 'hidden', timeout: WAIT_MS });
+  });
+
   it('an admin changes settings, all together or none; the answer says when the next sync becomes full', async () => {
     const settings = async () => {
       const res = await fetch(`${base}/api/v1/settings`, { headers: { authorization: `Bearer ${tokens.read}` } });
@@ -388,7 +412,10 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     await page.locator('#console').waitFor({ timeout: WAIT_MS });
     await page.click('#sync-full');
     const run = page.locator('#runs tbody tr').first();
-    await run.filter({ hasText: 'succeeded' }).filter({ hasText: '#2' }).waitFor({ timeout: WAIT_MS });
+    await run
+      .filter({ hasText: 'succeeded' })
+      .filter({ hasText: '<b>bold</b> operator' })
+      .waitFor({ timeout: WAIT_MS });
     assert.equal(await run.locator('td').nth(4).textContent(), 'api (<b>bold</b> operator)');
     assert.equal(await page.locator('#runs b').count(), 0);
   });

@@ -89,6 +89,7 @@ describe('service routes', () => {
       'GET /health',
       'GET /metrics',
       'PATCH /api/v1/settings',
+      'POST /api/v1/runs/{id}/cancel',
       'POST /api/v1/sync',
       'POST /api/v1/tokens',
       'POST /api/v1/updates/deployed',
