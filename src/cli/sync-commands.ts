@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { openSite, type Site } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
+import type { SyncRunRecord } from '../store/site-store.ts';
 import type { SyncRequest } from '../sync/coordinator.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
 import { action, type CommandContext, intOption } from './command-kit.ts';
@@ -45,7 +46,8 @@ export async function runOnSite(
     const request = await body(site);
     if (typeof request === 'number') return request;
     await site.coordinator.recoverInterrupted();
-    const run = await (await site.coordinator.request(request)).finished;
+    const ticket = await site.coordinator.request(request);
+    const run = await untilStopped(ctx, site, ticket.run.id, ticket.finished);
     progress?.stop();
     if (o.json) printJson(ctx.io, run);
     else printRun(ctx.io, run, site.logPath);
@@ -55,6 +57,38 @@ export async function runOnSite(
     await site.close();
   }
 }
+
+/**
+ * Waits for `finished`, while Ctrl-C (or SIGTERM) stops the sync at its next safe point as
+ * `--cancel` does on a running site, so the run ends `cancelled` with what it committed kept. A
+ * second signal quits at once: the database stays consistent, and the next start records the run
+ * as interrupted.
+ */
+async function untilStopped(
+  ctx: CommandContext,
+  site: Site,
+  runId: number,
+  finished: Promise<SyncRunRecord>,
+): Promise<SyncRunRecord> {
+  const quit = () => process.exit(130);
+  const stop = (signal: NodeJS.Signals) => {
+    for (const s of SIGNALS) process.off(s, stop);
+    for (const s of SIGNALS) process.once(s, quit);
+    ctx.io.err(`\n${signal}: stopping sync #${runId} at its next safe point (${signal} again quits at once)\n`);
+    site.coordinator.cancel(runId, `${signal} to supsync sync`).catch(() => undefined);
+  };
+  for (const s of SIGNALS) process.on(s, stop);
+  try {
+    return await finished;
+  } finally {
+    for (const s of SIGNALS) {
+      process.off(s, stop);
+      process.off(s, quit);
+    }
+  }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function registerSyncCommands(program: Command, ctx: CommandContext): void {
   program

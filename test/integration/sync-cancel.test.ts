@@ -12,7 +12,7 @@ import { createApiToken } from '../../src/api/auth.ts';
 import { buildHttpServer } from '../../src/app-http.ts';
 import { SyncScheduler } from '../../src/scheduler/sync-scheduler.ts';
 import { readSupSyncStatus } from '../../src/sync/status.ts';
-import { runCli } from '../helpers/cli-process.ts';
+import { CliProcess, jsonOf, runCli } from '../helpers/cli-process.ts';
 import { type ChildFixture, createChild, SUBSCRIPTION, startUpstream, type UpstreamFixture } from '../helpers/sites.ts';
 import { startUpstreamProxy, type UpstreamProxy } from '../helpers/upstream-proxy.ts';
 
@@ -129,5 +129,32 @@ describe('stopping a sync', () => {
     const local = await runCli(['sync', '--db', child.db, '--cancel']);
     assert.equal(local.code, 2);
     assert.match(local.stderr, /^error INPUT_INVALID: --cancel stops a sync of a running site/);
+  });
+
+  it('Ctrl-C stops a one-shot supsync sync at its next safe point and records it cancelled', async () => {
+    const other = await createChild(proxy.url, SUBSCRIPTION);
+    await other.site.close();
+    const held = proxy.hold('GetUpdateData', 2);
+    const sync = new CliProcess(['sync', '--db', other.db, '--json']);
+    try {
+      await held.reached;
+      sync.child.kill('SIGINT');
+      await new Promise<void>((resolve) => {
+        const poll = () => (sync.stderr.includes('at its next safe point') ? resolve() : setTimeout(poll, 10));
+        poll();
+      });
+      held.release();
+      const r = await sync.exited;
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^\nSIGINT: stopping sync #1 at its next safe point \(SIGINT again quits at once\)\n$/);
+      const run = jsonOf<{ state: string; errorCode: string; errorMessage: string }>(r);
+      assert.deepEqual(
+        [run.state, run.errorCode, run.errorMessage],
+        ['cancelled', 'ABORTED', 'cancelled by SIGINT to supsync sync'],
+      );
+    } finally {
+      held.release();
+      await sync.kill();
+    }
   });
 });
