@@ -388,20 +388,32 @@ async function toggleDeployed() {
   await Promise.all([showUpdate(u.CI_UniqueID), searchUpdates(updatesOffset)]);
 }
 
-/** Every product's and classification's name by id, for the update shown. */
+/** Every category the site holds (GET /categories), and every name by id, for the update shown. */
+let allCategories = [];
 const categoryNames = new Map();
 
+const byName = (a, b) => a.LocalizedCategoryInstanceName.localeCompare(b.LocalizedCategoryInstanceName);
+
 /**
- * The subscribed products and classifications, as the options of the updates form; read again when
- * the catalog version moves (the first sync brings them all).
+ * The site's categories: the subscribed products and classifications become the options of the
+ * updates form, and all of them the subscription picker. Read again when the catalog version moves
+ * (the first sync brings them all).
  */
 async function loadCategoryOptions() {
-  const fill = async (type, id) => {
-    const { items } = await api(`categories?type=${type}`);
-    for (const c of items) categoryNames.set(c.CategoryId, c.LocalizedCategoryInstanceName);
-    const options = items
-      .filter((c) => c.IsSubscribed)
-      .sort((a, b) => a.LocalizedCategoryInstanceName.localeCompare(b.LocalizedCategoryInstanceName))
+  try {
+    allCategories = (await api('categories')).items;
+  } catch {
+    return; // The form still works without them; refresh() reports the connection.
+  }
+  categoryNames.clear();
+  for (const c of allCategories) categoryNames.set(c.CategoryId, c.LocalizedCategoryInstanceName);
+  for (const [type, id] of [
+    ['Product', 'f-product'],
+    ['UpdateClassification', 'f-classification'],
+  ]) {
+    const options = allCategories
+      .filter((c) => c.CategoryTypeName === type && c.IsSubscribed)
+      .sort(byName)
       .map((c) => {
         const option = document.createElement('option');
         option.value = c.CategoryId;
@@ -412,12 +424,78 @@ async function loadCategoryOptions() {
     const chosen = select.value;
     select.replaceChildren(select.options[0], ...options);
     select.value = options.some((o) => o.value === chosen) ? chosen : '';
-  };
-  try {
-    await Promise.all([fill('Product', 'f-product'), fill('UpdateClassification', 'f-classification')]);
-  } catch {
-    // The form still works without them; refresh() reports the connection.
   }
+  renderPicker();
+}
+
+const settingInput = (name) => byId('settings').querySelector(`input[name="${name}"]`);
+
+function labelled(text, checked, onChange) {
+  const label = document.createElement('label');
+  const box = document.createElement('input');
+  box.type = 'checkbox';
+  box.checked = checked;
+  box.addEventListener('change', onChange);
+  label.append(box, ` ${text}`);
+  return { label, box };
+}
+
+/**
+ * Checkboxes for the subscription, as the SUP component's Products and Classifications pages show
+ * them: the classifications, and the products under their company and product family. Ticking them
+ * writes the `products` or `classifications` setting above (GUIDs, or `all`), which *Save changes*
+ * sends with the rest; editing that setting by hand redraws them.
+ */
+function renderPicker() {
+  const admin = caller !== undefined && ROLE_RANK[caller.role] >= ROLE_RANK.admin;
+  const pick = (key, type, containerId, groupOf) => {
+    const input = settingInput(key);
+    const container = byId(containerId);
+    if (input === null) return container.replaceChildren();
+    const value = input.value.trim();
+    const chosen = new Set(value === 'all' ? [] : value.split(',').map((s) => s.trim().toLowerCase()));
+    const boxes = [];
+    const write = () => {
+      input.value = all.box.checked
+        ? 'all'
+        : boxes
+            .filter((b) => b.box.checked)
+            .map((b) => b.id)
+            .join(',');
+      for (const b of boxes) b.box.disabled = all.box.checked || !admin;
+    };
+    const all = labelled(`All, including ${key} added later`, value === 'all', write);
+    all.box.disabled = !admin;
+    const groups = new Map();
+    for (const c of allCategories.filter((x) => x.CategoryTypeName === type).sort(byName)) {
+      const item = labelled(c.LocalizedCategoryInstanceName, chosen.has(c.CategoryId), write);
+      item.label.className = 'pick';
+      item.box.disabled = value === 'all' || !admin;
+      boxes.push({ id: c.CategoryId, box: item.box });
+      const group = groupOf(c);
+      groups.set(group, [...(groups.get(group) ?? []), item.label]);
+    }
+    const nodes = [all.label];
+    for (const group of [...groups.keys()].sort()) {
+      if (group !== '') {
+        const heading = document.createElement('div');
+        heading.className = 'pick-group';
+        heading.textContent = group;
+        nodes.push(heading);
+      }
+      nodes.push(...(groups.get(group) ?? []));
+    }
+    container.replaceChildren(...nodes);
+  };
+  // A product's group: its company and product family, by the parent each category names.
+  const parentName = (id) => (id === null ? undefined : categoryNames.get(id));
+  const parentOf = (id) => allCategories.find((c) => c.CategoryId === id)?.ParentCategoryId ?? null;
+  pick('classifications', 'UpdateClassification', 'pick-classifications', () => '');
+  pick('products', 'Product', 'pick-products', (c) => {
+    const family = parentName(c.ParentCategoryId);
+    const company = parentName(parentOf(c.ParentCategoryId));
+    return [company, family].filter((n) => n !== undefined).join(' › ') || 'Other';
+  });
 }
 
 /** The settings as last read, to send only what the admin changed. */
@@ -443,12 +521,14 @@ async function loadSettings() {
         input.name = key;
         input.value = value;
         input.setAttribute('aria-label', key);
+        if (key === 'products' || key === 'classifications') input.addEventListener('change', renderPicker);
         const valueCell = document.createElement('td');
         valueCell.append(input);
         return row([cell(key), valueCell, cell(answer.help?.[key])]);
       }),
     );
     applyRole();
+    renderPicker();
   } catch (err) {
     byId('next-sync').textContent = err.message;
   }
@@ -472,6 +552,7 @@ async function saveSettings() {
     // The site's own spelling of each value (GUIDs for titles, for instance).
     savedSettings = answer.settings;
     for (const input of settingInputs()) input.value = answer.settings[input.name] ?? input.value;
+    renderPicker();
     const full = answer.becameFull ? ' This change makes the next synchronization full.' : '';
     result.textContent = `Saved ${answer.changed.join(', ') || 'nothing new'}. ${describePlan(answer.nextSync)}${full}`;
     byId('next-sync').textContent = describePlan(answer.nextSync);
@@ -737,6 +818,8 @@ function signOut(why = '') {
   byId('update-details').hidden = true;
   shownUpdate = undefined;
   categoryNames.clear();
+  allCategories = [];
+  renderPicker();
   setConnection('');
   byId('sign-in-error').textContent = why;
   showConsole(false);

@@ -122,6 +122,13 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(await page.locator('#upstream-test').isDisabled(), true);
     assert.equal(await page.locator('#update-deployed').isDisabled(), true);
     assert.equal(await page.locator('#sync-stop').isDisabled(), true);
+    await page.locator('#pick-classifications input').first().waitFor({ timeout: WAIT_MS });
+    const pickerBoxes = page.locator('#subscription-picker input');
+    assert.ok((await pickerBoxes.count()) > 0);
+    for (const disabled of await pickerBoxes.evaluateAll((boxes) =>
+      boxes.map((b) => (b as unknown as { disabled: boolean }).disabled),
+    ))
+      assert.equal(disabled, true, 'the subscription is for admins');
     await page.locator('#settings input[name="schedule"]').waitFor({ timeout: WAIT_MS });
     assert.equal(await page.locator('#settings-save').isDisabled(), true);
     assert.equal(await page.locator('#settings input[name="schedule"]').isEditable(), false);
@@ -367,6 +374,57 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     assert.equal(after.schedule, 'daily:03:00');
     assert.equal(after.supersedence, 'immediate');
     assert.equal(await save(), 'Nothing changed.');
+  });
+
+  it('an admin picks products and classifications from the catalog, grouped by company and family', async () => {
+    const settings = async () => {
+      const res = await fetch(`${base}/api/v1/settings`, { headers: { authorization: `Bearer ${tokens.read}` } });
+      return ((await res.json()) as { settings: Record<string, string> }).settings;
+    };
+    const res = await fetch(`${base}/api/v1/categories?type=Product`, {
+      headers: { authorization: `Bearer ${tokens.read}` },
+    });
+    const office = (
+      (await res.json()) as { items: { CategoryId: string; LocalizedCategoryInstanceName: string }[] }
+    ).items.find((c) => c.LocalizedCategoryInstanceName === 'Office 2016');
+    assert.ok(office, 'the catalog has Office 2016');
+    const box = (container: string, title: string) =>
+      page.locator(`#${container} label`, { hasText: new RegExp(`^ ${title}$`) }).locator('input');
+    const products = page.locator('#settings input[name="products"]');
+
+    await box('pick-products', 'Windows 11').waitFor({ timeout: WAIT_MS });
+    assert.equal(await box('pick-products', 'Windows 11').isChecked(), true);
+    assert.equal(await box('pick-products', 'Microsoft Defender Antivirus').isChecked(), true);
+    assert.equal(await box('pick-products', 'Office 2016').isChecked(), false);
+    assert.equal(await box('pick-classifications', 'Security Updates').isChecked(), true);
+    assert.equal(await box('pick-classifications', 'Updates').isChecked(), false);
+    const groups = await page.locator('#pick-products .pick-group').allTextContents();
+    assert.ok(groups.includes('Microsoft › Windows'), groups.join(' | '));
+    assert.ok(groups.includes('Microsoft › Office'), groups.join(' | '));
+
+    await box('pick-products', 'Office 2016').check();
+    const picked = (await products.inputValue()).split(',');
+    assert.deepEqual([...picked].sort(), [...SUBSCRIPTION.products, office.CategoryId].sort());
+    await page.click('#settings-form button[type=submit]');
+    await page
+      .locator('#settings-result')
+      .filter({ hasText: /^Saved products\. / })
+      .waitFor({ timeout: WAIT_MS });
+    assert.match((await page.locator('#settings-result').textContent()) ?? '', /subscription changed/);
+    assert.deepEqual((await settings()).products?.split(',').sort(), [...picked].sort());
+
+    // "All" takes every product, including ones a later sync brings; the boxes then rest.
+    await box('pick-products', 'All, including products added later').check();
+    assert.equal(await products.inputValue(), 'all');
+    assert.equal(await box('pick-products', 'Office 2016').isDisabled(), true);
+    await box('pick-products', 'All, including products added later').uncheck();
+    await box('pick-products', 'Office 2016').uncheck();
+    await page.click('#settings-form button[type=submit]');
+    await page
+      .locator('#settings-result')
+      .filter({ hasText: /^Saved products\. / })
+      .waitFor({ timeout: WAIT_MS });
+    assert.deepEqual((await settings()).products?.split(',').sort(), [...SUBSCRIPTION.products].sort());
   });
 
   it("shows the child site's own status below the site, at the site's catalog version", async () => {
