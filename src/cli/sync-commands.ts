@@ -106,13 +106,13 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
     .action(
       action(ctx, async (o: SyncOptions) => {
         const target = targetOf(o);
-        if (o.cancel !== undefined && target.kind === 'local') {
-          throw new SupsyncError(
-            'INPUT_INVALID',
-            '--cancel stops a sync of a running site (--server); stop a local supsync sync with Ctrl-C',
-          );
-        }
-        if (target.kind === 'remote' && o.cancel !== undefined) {
+        if (o.cancel !== undefined) {
+          if (target.kind === 'local') {
+            throw new SupsyncError(
+              'INPUT_INVALID',
+              '--cancel stops a sync of a running site (--server); stop a local supsync sync with Ctrl-C',
+            );
+          }
           const runId = o.cancel === true ? undefined : intOption('cancel', o.cancel, 1, Number.MAX_SAFE_INTEGER);
           try {
             return await remoteCancel(ctx, target.client, runId, o.json === true);
