@@ -259,6 +259,12 @@ describe('the site service over HTTP', () => {
     assert.equal(asReader.code, 2);
     assert.match(asReader.err, /^error AUTH_FORBIDDEN: /);
 
+    // The sites below it, as GET /hierarchy lists them: none here.
+    const children = await run('children', 'list', ...remote);
+    assert.equal(children.code, 0, children.err);
+    assert.equal(children.out, 'no child sites\n');
+    assert.deepEqual(JSON.parse((await run('children', 'list', ...remote, '--json')).out), []);
+
     // The same categories as GET /categories, with what the site's subscription selects.
     const categories = await run('categories', 'list', ...remote, '--type', 'Product', '--json');
     assert.equal(categories.code, 0, categories.err);
