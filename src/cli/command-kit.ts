@@ -1,6 +1,7 @@
 /**
  * What every command shares: the context it runs in, error handling, option parsing.
  */
+import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { openStore } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
@@ -79,4 +80,13 @@ export async function onTarget<T>(
   } finally {
     await store.close();
   }
+}
+
+/** The options of a command that works on `--db` or `--server`: `token` says which token it needs. */
+export function withTargetOptions(cmd: Command, token = 'API token'): Command {
+  return cmd
+    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
+    .option('--server <url>', 'a running site (supsync serve)')
+    .option('--token <token>', `${token} for --server (default: $SUPSYNC_TOKEN)`)
+    .option('--json', 'print JSON');
 }

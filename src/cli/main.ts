@@ -2,6 +2,7 @@
  * The `supsync` command line: thin commands over the site (local database) and the protocol tools.
  */
 import { Command, CommanderError } from 'commander';
+import { registerAdminCommands } from './admin-commands.ts';
 import { registerCatalogCommands } from './catalog-commands.ts';
 import { registerCategoriesCommands } from './categories-commands.ts';
 import { registerChildrenCommands } from './children-commands.ts';
@@ -34,6 +35,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerUpdatesCommands(program, ctx);
   registerCategoriesCommands(program, ctx);
   registerTokenCommands(program, ctx);
+  registerAdminCommands(program, ctx);
   registerCatalogCommands(program, ctx);
   registerWsusssCommands(program, ctx);
   registerDemoCommand(program, ctx);

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { createApiToken, parseRole } from '../api/auth.ts';
 import type { ApiTokenRecord } from '../store/site-store.ts';
-import { action, type CommandContext, onTarget } from './command-kit.ts';
+import { action, type CommandContext, onTarget, withTargetOptions } from './command-kit.ts';
 import { printJson } from './output.ts';
 
 interface TargetFlags {
@@ -15,22 +15,15 @@ interface TargetFlags {
   json?: boolean;
 }
 
-function withTarget(cmd: Command): Command {
-  return cmd
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve)')
-    .option('--token <token>', 'admin API token for --server (default: $SUPSYNC_TOKEN)')
-    .option('--json', 'print JSON');
-}
-
 export function registerTokenCommands(program: Command, ctx: CommandContext): void {
   const token = program.command('token').description('API tokens for the REST API (roles: read, operator, admin)');
-  withTarget(
+  withTargetOptions(
     token
       .command('create')
       .description('Create an API token and print it once')
       .requiredOption('--role <role>', 'read, operator (may also trigger syncs) or admin (may also change settings)')
       .option('--name <name>', 'who or what uses the token (shown in the audit trail)'),
+    'admin API token',
   ).action(
     action(ctx, async (o: TargetFlags & { role: string; name?: string }) => {
       const role = parseRole(o.role);
@@ -53,7 +46,10 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     }),
   );
 
-  withTarget(token.command('list').description('List API tokens (names, roles, last use; never the tokens)')).action(
+  withTargetOptions(
+    token.command('list').description('List API tokens (names, roles, last use; never the tokens)'),
+    'admin API token',
+  ).action(
     action(ctx, async (o: TargetFlags) => {
       const tokens = await onTarget(o, {
         remote: async (client) => (await client.get<{ items: ApiTokenRecord[] }>('/api/v1/tokens')).items,

@@ -259,6 +259,24 @@ describe('the site service over HTTP', () => {
     assert.equal(asReader.code, 2);
     assert.match(asReader.err, /^error AUTH_FORBIDDEN: /);
 
+    // The alerts and the audit trail, as GET /alerts and GET /audit answer them.
+    const asAdmin = async (path: string) =>
+      (await (
+        await fetch(`${base}/api/v1/${path}`, { headers: { authorization: `Bearer ${f.tokens.admin}` } })
+      ).json()) as { items: unknown[] };
+    assert.deepEqual(JSON.parse((await run('alerts', ...remote, '--json')).out), (await asAdmin('alerts')).items);
+    const audit = await run('audit', ...remote, '--limit', '3', '--json');
+    assert.equal(audit.code, 0, audit.err);
+    assert.deepEqual(JSON.parse(audit.out), (await asAdmin('audit?limit=3')).items);
+    const auditText = await run('audit', ...remote, '--limit', '1');
+    assert.match(
+      auditText.out,
+      /^\S+Z {2}admin-token {2}updates\.deployed {2}\{"updateIds":\["[0-9a-f-]{36}"\],"deployed":true,"changed":1\}\n$/,
+    );
+    const auditAsReader = await run('audit', '--server', base, '--token', f.tokens.read);
+    assert.equal(auditAsReader.code, 2);
+    assert.match(auditAsReader.err, /^error AUTH_FORBIDDEN: /);
+
     // The sites below it, as GET /hierarchy lists them: none here.
     const children = await run('children', 'list', ...remote);
     assert.equal(children.code, 0, children.err);

@@ -394,6 +394,17 @@ describe('supsync as a process', { concurrency: 3 }, () => {
       assert.match(missing.stderr, /^error NOT_FOUND: no software update 00000000-0000-0000-0000-000000000001\n$/);
     });
 
+    it('alerts and audit on a site that has neither: said so, or an empty list', async () => {
+      const [alerts, active, audit] = await Promise.all([
+        cli('alerts', '--db', siteDb),
+        cli('alerts', '--db', siteDb, '--active'),
+        cli('audit', '--db', siteDb, '--json'),
+      ]);
+      assert.equal(alerts.stdout, 'no alerts\n', alerts.stderr);
+      assert.equal(active.stdout, 'no active alerts\n', active.stderr);
+      assert.deepEqual(jsonOf(audit), [], 'the command line changes nothing through the API');
+    });
+
     it('config set products by exact title, once the site knows its products: same subscription, still delta', async () => {
       const r = await cli('config', 'set', '--db', siteDb, 'products', 'Windows 11,Microsoft Defender Antivirus');
       assert.equal(r.code, 0, r.stderr);
