@@ -52,6 +52,7 @@ export function registerAdminCommands(program: Command, ctx: CommandContext): vo
         local: (store) => store.listAudit(limit),
       });
       if (o.json) printJson(ctx.io, entries);
+      else if (entries.length === 0) ctx.io.out('no audit entries\n');
       else for (const e of entries) ctx.io.out(`${e.time}  ${e.actor}  ${e.action}  ${JSON.stringify(e.details)}\n`);
       return 0;
     }),

@@ -395,13 +395,15 @@ describe('supsync as a process', { concurrency: 3 }, () => {
     });
 
     it('alerts and audit on a site that has neither: said so, or an empty list', async () => {
-      const [alerts, active, audit] = await Promise.all([
+      const [alerts, active, audit, auditText] = await Promise.all([
         cli('alerts', '--db', siteDb),
         cli('alerts', '--db', siteDb, '--active'),
         cli('audit', '--db', siteDb, '--json'),
+        cli('audit', '--db', siteDb),
       ]);
       assert.equal(alerts.stdout, 'no alerts\n', alerts.stderr);
       assert.equal(active.stdout, 'no active alerts\n', active.stderr);
+      assert.equal(auditText.stdout, 'no audit entries\n', auditText.stderr);
       assert.deepEqual(jsonOf(audit), [], 'the command line changes nothing through the API');
     });
 
