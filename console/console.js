@@ -247,6 +247,33 @@ function renderAlerts(alerts) {
 }
 
 const UPDATES_PAGE = 50;
+
+/** The Any / Yes / No filters of the updates form: GET /updates parameter and label. */
+const YES_NO_FILTERS = [
+  ['superseded', 'Superseded'],
+  ['expired', 'Expired'],
+  ['deployed', 'Deployed'],
+];
+
+byId('yes-no-filters').replaceChildren(
+  ...YES_NO_FILTERS.map(([name, text]) => {
+    const select = document.createElement('select');
+    select.id = `f-${name}`;
+    for (const [value, label] of [
+      ['', 'Any'],
+      ['true', 'Yes'],
+      ['false', 'No'],
+    ]) {
+      const option = document.createElement('option');
+      option.value = value;
+      option.textContent = label;
+      select.append(option);
+    }
+    const wrapper = document.createElement('label');
+    wrapper.append(`${text} `, select);
+    return wrapper;
+  }),
+);
 let updatesOffset = 0;
 
 /** The filters of the updates form as GET /updates query parameters (empty ones left out). */
@@ -261,8 +288,7 @@ function updateFilters() {
   add('productId', 'f-product');
   add('classificationId', 'f-classification');
   add('severity', 'f-severity');
-  add('superseded', 'f-superseded');
-  add('expired', 'f-expired');
+  for (const [name] of YES_NO_FILTERS) add(name, `f-${name}`);
   return q;
 }
 

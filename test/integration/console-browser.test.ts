@@ -244,6 +244,12 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     await page.selectOption('#f-superseded', '');
     await page.fill('#f-text', 'no such update title');
     assert.equal(await search(), 'No updates match.');
+    await page.fill('#f-text', '');
+    await page.selectOption('#f-deployed', 'true');
+    assert.equal(await search(), 'No updates match.', 'nothing is deployed yet');
+    await page.selectOption('#f-deployed', 'false');
+    assert.equal(await search(), `1–${Math.min(all, 50)} of ${all} updates`);
+    await page.selectOption('#f-deployed', '');
 
     await page.fill('#f-text', '');
     await search();
