@@ -362,7 +362,7 @@ async function showUpdate(id) {
   const u = shownUpdate;
   const names = (type) =>
     u.CategoryInstance_UniqueIDs.filter((c) => c.startsWith(`${type}:`))
-      .map((c) => categoryNames.get(c.slice(type.length + 1)) ?? c.slice(type.length + 1))
+      .map((c) => categories.get(c.slice(type.length + 1))?.LocalizedCategoryInstanceName ?? c.slice(type.length + 1))
       .join(', ');
   const fields = [
     ['Update ID', u.CI_UniqueID],
@@ -414,9 +414,8 @@ async function toggleDeployed() {
   await Promise.all([showUpdate(u.CI_UniqueID), searchUpdates(updatesOffset)]);
 }
 
-/** Every category the site holds (GET /categories), and every name by id, for the update shown. */
-let allCategories = [];
-const categoryNames = new Map();
+/** Every category the site holds (GET /categories), by id. */
+const categories = new Map();
 
 const byName = (a, b) => a.LocalizedCategoryInstanceName.localeCompare(b.LocalizedCategoryInstanceName);
 
@@ -426,18 +425,19 @@ const byName = (a, b) => a.LocalizedCategoryInstanceName.localeCompare(b.Localiz
  * (the first sync brings them all).
  */
 async function loadCategoryOptions() {
+  let items;
   try {
-    allCategories = (await api('categories')).items;
+    items = (await api('categories')).items;
   } catch {
     return; // The form still works without them; refresh() reports the connection.
   }
-  categoryNames.clear();
-  for (const c of allCategories) categoryNames.set(c.CategoryId, c.LocalizedCategoryInstanceName);
+  categories.clear();
+  for (const c of items) categories.set(c.CategoryId, c);
   for (const [type, id] of [
     ['Product', 'f-product'],
     ['UpdateClassification', 'f-classification'],
   ]) {
-    const options = allCategories
+    const options = items
       .filter((c) => c.CategoryTypeName === type && c.IsSubscribed)
       .sort(byName)
       .map((c) => {
@@ -493,7 +493,7 @@ function renderPicker() {
     const all = labelled(`All, including ${key} added later`, value === 'all', write);
     all.box.disabled = !admin;
     const groups = new Map();
-    for (const c of allCategories.filter((x) => x.CategoryTypeName === type).sort(byName)) {
+    for (const c of [...categories.values()].filter((x) => x.CategoryTypeName === type).sort(byName)) {
       const item = labelled(c.LocalizedCategoryInstanceName, chosen.has(c.CategoryId), write);
       item.label.className = 'pick';
       item.box.disabled = value === 'all' || !admin;
@@ -514,8 +514,8 @@ function renderPicker() {
     container.replaceChildren(...nodes);
   };
   // A product's group: its company and product family, by the parent each category names.
-  const parentName = (id) => (id === null ? undefined : categoryNames.get(id));
-  const parentOf = (id) => allCategories.find((c) => c.CategoryId === id)?.ParentCategoryId ?? null;
+  const parentName = (id) => categories.get(id)?.LocalizedCategoryInstanceName;
+  const parentOf = (id) => categories.get(id)?.ParentCategoryId ?? null;
   pick('classifications', 'UpdateClassification', 'pick-classifications', () => '');
   pick('products', 'Product', 'pick-products', (c) => {
     const family = parentName(c.ParentCategoryId);
@@ -760,19 +760,29 @@ async function refreshHierarchy() {
   hierarchyTimer = setTimeout(refreshHierarchy, HIERARCHY_MS);
 }
 
-async function requestSync(full) {
+/**
+ * Runs one of the status section's actions and says what came of it in its result line: the text
+ * `action` returns, or its error (marked as one). `pending` is shown meanwhile.
+ */
+async function showAction(pending, action) {
   const result = byId('action-result');
-  result.textContent = '';
+  result.textContent = pending;
   result.className = '';
   try {
-    const a = await api('sync', { method: 'POST', body: JSON.stringify({ full }) });
-    result.textContent = a.coalesced
-      ? `Joined sync #${a.runId} (${a.kind}), which is ${a.state}`
-      : `Sync #${a.runId} ${a.state} (${a.kind})`;
+    result.textContent = await action();
   } catch (err) {
     result.textContent = err.message;
     result.className = 'error';
   }
+}
+
+async function requestSync(full) {
+  await showAction('', async () => {
+    const a = await api('sync', { method: 'POST', body: JSON.stringify({ full }) });
+    return a.coalesced
+      ? `Joined sync #${a.runId} (${a.kind}), which is ${a.state}`
+      : `Sync #${a.runId} ${a.state} (${a.kind})`;
+  });
   await refresh();
 }
 
@@ -781,39 +791,26 @@ async function requestSync(full) {
  * (POST /runs/{id}/cancel), as WSUS's *Stop Synchronization* does.
  */
 async function stopSync() {
-  const result = byId('action-result');
-  result.className = '';
   const runId = ownStatus?.Running?.runId ?? ownStatus?.Queued?.runId;
   if (runId === undefined) return;
-  try {
+  await showAction('', async () => {
     const run = await api(`runs/${runId}/cancel`, { method: 'POST', body: '{}' });
-    result.textContent =
-      run.state === 'cancelled' ? `Sync #${runId} cancelled` : `Sync #${runId} stops at its next safe point`;
-  } catch (err) {
-    result.textContent = err.message;
-    result.className = 'error';
-  }
+    return run.state === 'cancelled' ? `Sync #${runId} cancelled` : `Sync #${runId} stops at its next safe point`;
+  });
   await refresh();
 }
 
 /** The first exchange of a sync with the upstream, once (POST /upstream/test), and what came of it. */
 async function testUpstream() {
-  const result = byId('action-result');
-  result.textContent = 'Testing the upstream connection…';
-  result.className = '';
-  try {
+  await showAction('Testing the upstream connection…', async () => {
     const c = await api('upstream/test', { method: 'POST', body: '{}' });
-    if (c.ok) {
-      const protocol = c.protocolVersion === undefined ? '' : `protocol ${c.protocolVersion}, `;
-      result.textContent = `Upstream ${c.upstreamUrl} answered in ${c.elapsedMs} ms (${protocol}${c.maxUpdatesPerRequest} updates per request)`;
-    } else {
-      result.textContent = `Upstream ${c.upstreamUrl} failed after ${c.elapsedMs} ms: ${c.error?.code}: ${c.error?.message}`;
-      result.className = 'error';
-    }
-  } catch (err) {
-    result.textContent = err.message;
-    result.className = 'error';
-  }
+    if (!c.ok)
+      throw new Error(
+        `Upstream ${c.upstreamUrl} failed after ${c.elapsedMs} ms: ${c.error?.code}: ${c.error?.message}`,
+      );
+    const protocol = c.protocolVersion === undefined ? '' : `protocol ${c.protocolVersion}, `;
+    return `Upstream ${c.upstreamUrl} answered in ${c.elapsedMs} ms (${protocol}${c.maxUpdatesPerRequest} updates per request)`;
+  });
 }
 
 function showConsole(signedIn) {
@@ -843,8 +840,7 @@ function signOut(why = '') {
   byId('updates-summary').textContent = '';
   byId('update-details').hidden = true;
   shownUpdate = undefined;
-  categoryNames.clear();
-  allCategories = [];
+  categories.clear();
   renderPicker();
   setConnection('');
   byId('sign-in-error').textContent = why;
