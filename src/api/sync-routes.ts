@@ -1,7 +1,7 @@
 /**
  * Sync routes: SyncNow (`POST /sync`, answers at once with the run that will serve the request),
- * stopping a run (`POST /runs/{id}/cancel`), SMS_SUPSyncStatus, the sync manager's status messages and wsyncmgr.log, the hierarchy, run history,
- * and one run's live progress as server-sent events.
+ * stopping a run (`POST /runs/{id}/cancel`), SMS_SUPSyncStatus, the sync manager's status messages
+ * and wsyncmgr.log, the hierarchy, run history, and one run's live progress as server-sent events.
  */
 import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';

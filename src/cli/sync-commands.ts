@@ -7,7 +7,7 @@ import { SupsyncError } from '../shared/errors.ts';
 import type { SyncRunRecord } from '../store/site-store.ts';
 import type { SyncRequest } from '../sync/coordinator.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
-import { action, type CommandContext, intOption } from './command-kit.ts';
+import { action, type CommandContext, intOption, onTarget } from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
 import { remoteCancel, remoteStatus, remoteSync } from './remote-sync.ts';
@@ -155,31 +155,23 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
       action(
         ctx,
         async (o: { db?: string; server?: string; token?: string; messages?: string | true; json?: boolean }) => {
-          const target = targetOf(o);
           const messages =
             o.messages === undefined
               ? undefined
               : intOption('messages', o.messages === true ? '20' : o.messages, 1, 1000);
-          if (target.kind === 'remote') {
-            try {
-              return await remoteStatus(ctx, target.client, o.json === true, messages);
-            } finally {
-              await target.client.close();
-            }
-          }
-          const site = await openSite({ db: target.db, mustExist: true });
-          try {
-            const status = await readSupSyncStatus(site.store);
-            const report = {
-              runs: await site.store.listRuns(10),
-              ...(messages === undefined ? {} : { messages: await site.store.listStatusMessages(messages) }),
-            };
-            if (o.json) printJson(ctx.io, statusJson(status, report));
-            else printStatusReport(ctx.io, { statuses: [status], ...report });
-            return 0;
-          } finally {
-            await site.close();
-          }
+          return onTarget(o, {
+            remote: (client) => remoteStatus(ctx, client, o.json === true, messages),
+            local: async (store) => {
+              const status = await readSupSyncStatus(store);
+              const report = {
+                runs: await store.listRuns(10),
+                ...(messages === undefined ? {} : { messages: await store.listStatusMessages(messages) }),
+              };
+              if (o.json) printJson(ctx.io, statusJson(status, report));
+              else printStatusReport(ctx.io, { statuses: [status], ...report });
+              return 0;
+            },
+          });
         },
       ),
     );
