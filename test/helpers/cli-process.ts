@@ -71,11 +71,15 @@ export class CliProcess {
     return `supsync ${this.child.spawnargs.slice(2).join(' ')}\n--- stdout ---\n${this.stdout}\n--- stderr ---\n${this.stderr}`;
   }
 
-  /** Waits until stdout matches `pattern`; fails if the process exits first or the time runs out. */
-  waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  /** Waits until stdout (or stderr) matches `pattern`; fails if the process exits first or the time runs out. */
+  waitForOutput(
+    pattern: RegExp,
+    timeoutMs = 30_000,
+    stream: 'stdout' | 'stderr' = 'stdout',
+  ): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const m = pattern.exec(this.stdout);
+        const m = pattern.exec(this[stream]);
         if (m !== null) done(() => resolve(m));
         else if (this.exit !== undefined)
           done(() => reject(new Error(`exited (${this.exit?.code}) before printing ${pattern}\n${this.describe()}`)));

@@ -19,7 +19,7 @@ export interface UpstreamProxy {
   interceptNext(operation: string, interceptor: Interceptor): void;
   /**
    * Forwards the next `nth - 1` requests for `operation` and holds the `nth`: `reached` resolves
-   * when it arrives, `release()` forwards it.
+   * when it arrives (and rejects when it has not within 20 s), `release()` forwards it.
    */
   hold(operation: string, nth: number): { readonly reached: Promise<void>; release(): void };
   close(): Promise<void>;
@@ -36,6 +36,8 @@ function operationOf(req: IncomingMessage): string {
   const action = String(req.headers.soapaction ?? '').replaceAll('"', '');
   return action.slice(action.lastIndexOf('/') + 1);
 }
+
+const HOLD_WAIT_MS = 20_000;
 
 export async function startUpstreamProxy(target: string): Promise<UpstreamProxy> {
   const seen: string[] = [];
@@ -79,13 +81,19 @@ export async function startUpstreamProxy(target: string): Promise<UpstreamProxy>
       const gate = new Promise<void>((resolve) => {
         release = resolve;
       });
-      const reached = new Promise<void>((resolve) => {
+      const reached = new Promise<void>((resolve, reject) => {
+        // A test waiting for a request that never comes fails instead of hanging.
+        const late = setTimeout(
+          () => reject(new Error(`${operation} #${nth} did not reach the proxy within ${HOLD_WAIT_MS} ms`)),
+          HOLD_WAIT_MS,
+        );
         const arm = (left: number) =>
           interceptNext(operation, async (_res, forward) => {
             if (left > 1) {
               arm(left - 1);
               return forward();
             }
+            clearTimeout(late);
             resolve();
             await gate;
             return forward();

@@ -18,19 +18,6 @@ import { startUpstreamProxy, type UpstreamProxy } from '../helpers/upstream-prox
 
 const WAIT_MS = 20_000;
 
-/** `promise`, or a failure naming `what` after WAIT_MS. */
-async function within(promise: Promise<void>, what: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not come within ${WAIT_MS} ms`)), WAIT_MS);
-  });
-  try {
-    await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, () => {
   let upstream: UpstreamFixture;
   /** Between the site and its upstream, so a test can hold the sync mid-way. */
@@ -167,7 +154,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
       .filter({ hasText: /^Sync #1 / })
       .waitFor({ timeout: WAIT_MS });
     try {
-      await within(held.reached, "the updates phase's GetUpdateData");
+      await held.reached;
       await page
         .locator('#progress-detail')
         .filter({ hasText: /^processed 0 out of \d+ items \(0%\)$/ })
@@ -320,7 +307,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     const held = proxy.hold('GetRevisionIdList', 1);
     await page.click('#sync-delta');
     try {
-      await within(held.reached, "the sync's first GetRevisionIdList");
+      await held.reached;
       await page.locator('#progress').waitFor({ state: 'visible', timeout: WAIT_MS });
       assert.equal(await page.locator('#sync-stop').isDisabled(), false);
       await page.click('#sync-stop');

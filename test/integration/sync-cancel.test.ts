@@ -139,10 +139,7 @@ describe('stopping a sync', () => {
     try {
       await held.reached;
       sync.child.kill('SIGINT');
-      await new Promise<void>((resolve) => {
-        const poll = () => (sync.stderr.includes('at its next safe point') ? resolve() : setTimeout(poll, 10));
-        poll();
-      });
+      await sync.waitForOutput(/at its next safe point/, 30_000, 'stderr');
       held.release();
       const r = await sync.exited;
       assert.equal(r.code, 1, r.stderr);
