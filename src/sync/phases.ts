@@ -5,8 +5,9 @@
  * members checked against its stored hash; missing or damaged ones downloaded again.
  */
 import { revisionKey, type UpdateIdentity } from '../catalog/model.ts';
-import type { SupSettings } from '../site/settings.ts';
-import type { PhaseCounts, SyncKind, SyncState, SyncStatePatch } from '../store/site-store.ts';
+import { CLASSIFICATIONS, WELL_KNOWN_PRODUCTS } from '../catalog/well-known.ts';
+import type { CategorySelection, SupSettings } from '../site/settings.ts';
+import type { CategorySummary, PhaseCounts, SyncKind, SyncState, SyncStatePatch } from '../store/site-store.ts';
 import { type DownloadContext, downloadRevisions, missingOrDamaged, type PhaseName } from './download.ts';
 import type { IdAndDelta } from './upstream-source.ts';
 
@@ -57,6 +58,7 @@ export async function subscriptionFilter(
   ctx: PhaseContext,
 ): Promise<{ products: IdAndDelta[]; classifications: IdAndDelta[] }> {
   const categories = await ctx.store.listCategories();
+  warnUnknownCategories(ctx, categories);
   const resolve = (
     sel: SupSettings['products'],
     type: 'Product' | 'UpdateClassification',
@@ -72,6 +74,32 @@ export async function subscriptionFilter(
     classifications: resolve(ctx.settings.classifications, 'UpdateClassification', ctx.state?.anchorClassifications),
   };
 }
+
+/**
+ * Subscribed products and classifications that the catalog synchronized from the upstream does not
+ * hold (a GUID taken on trust before the first sync, or a product the upstream dropped) select
+ * nothing: say so each sync, as WSyncMgr does when the subscription names categories WSUS lacks.
+ * The sync goes on with the rest, and picks them up if the upstream offers them later.
+ */
+function warnUnknownCategories(ctx: PhaseContext, categories: readonly CategorySummary[]): void {
+  const lines: string[] = [];
+  const check = (selection: CategorySelection, type: 'Product' | 'UpdateClassification', titles: WellKnown) => {
+    if (selection === 'all') return;
+    const known = new Set(categories.filter((c) => c.categoryType === type).map((c) => c.categoryId));
+    for (const id of selection) {
+      if (known.has(id)) continue;
+      const title = titles.find((t) => t.id === id)?.title;
+      lines.push(`Category ${type}:${id}${title === undefined ? '' : ` (${title})`} not found on the upstream`);
+    }
+  };
+  check(ctx.settings.products, 'Product', WELL_KNOWN_PRODUCTS);
+  check(ctx.settings.classifications, 'UpdateClassification', CLASSIFICATIONS);
+  if (lines.length === 0) return;
+  for (const line of lines) ctx.log.write('warning', line);
+  ctx.log.write('warning', 'Subscription contains categories unknown to the upstream.');
+}
+
+type WellKnown = readonly { readonly id: string; readonly title: string }[];
 
 export async function syncUpdates(ctx: PhaseContext): Promise<PhaseOutcome> {
   const filter = await subscriptionFilter(ctx);

@@ -53,3 +53,34 @@ describe('a product removed from the subscription and added back', () => {
     });
   });
 });
+
+describe('a subscription that names a category the upstream does not have', () => {
+  // A GUID given at init before the first sync is taken on trust: nothing can check it yet.
+  const NOWHERE = '0b7e2a58-9d44-4c1d-8f3e-5a6d1c2b3e4f';
+
+  it('warns in wsyncmgr.log each sync, syncs the rest, and stops warning once it is gone', async () => {
+    const settings = { ...SUBSCRIPTION, products: [...SUBSCRIPTION.products, NOWHERE] };
+    await withUpstreamAndChild(
+      120,
+      'unknown-category',
+      async (_upstream, child) => {
+        const warnings = () => child.log.lines.filter((l) => l.severity === 'warning').map((l) => l.message);
+        const first = await syncOnce(child.site);
+        assert.equal(first.state, 'succeeded', first.errorMessage);
+        assert.ok((first.updates?.downloaded ?? 0) > 0, 'the known products still bring their updates');
+        assert.deepEqual(warnings(), [
+          `Category Product:${NOWHERE} not found on the upstream`,
+          'Subscription contains categories unknown to the upstream.',
+        ]);
+
+        const { store } = child.site;
+        const current = await requireSettings(store);
+        await store.saveSettings({ ...current, products: SUBSCRIPTION.products });
+        child.log.lines.length = 0;
+        assert.equal((await syncOnce(child.site)).state, 'succeeded');
+        assert.deepEqual(warnings(), [], 'a subscription the catalog holds raises no warning');
+      },
+      settings,
+    );
+  });
+});
