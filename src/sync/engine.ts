@@ -19,7 +19,7 @@ import type { PhaseName } from './download.ts';
 import { dueForExpiry, nextExpiryDue } from './expiry.ts';
 import { type PhaseContext, type PhaseOutcome, syncCategories, syncUpdates } from './phases.ts';
 import { encodeFingerprint, fingerprintSettings, planSync, type SyncPlan } from './plan.ts';
-import { STATUS, STATUS_TEXT } from './status.ts';
+import { errorNumber, STATUS, STATUS_TEXT, statmsgLine } from './status.ts';
 import type { UpstreamSource } from './upstream-source.ts';
 import { formatSyncTime, type SyncLog } from './wsyncmgr-log.ts';
 
@@ -387,7 +387,7 @@ export class SyncEngine {
     const error = signal.aborted ? abortError(signal) : toSupsyncError(err);
     const now = this.now();
     const state: RunState = error.code === 'ABORTED' || error.code === 'SYNC_IN_PROGRESS' ? 'cancelled' : 'failed';
-    await this.status(settings, runId, STATUS.FAILED, `${STATUS_TEXT[STATUS.FAILED]} ${error.message}`, 'E');
+    await this.status(settings, runId, STATUS.FAILED, error);
     if (state === 'cancelled') log.write('warning', `Sync cancelled: ${error.message}. Source: ${error.code}`);
     else log.write('error', `Sync failed: ${error.message}. Source: ${error.code}`);
     if (state === 'failed') {
@@ -411,26 +411,33 @@ export class SyncEngine {
     return requireSettings(this.opts.store);
   }
 
-  /** Records a status message and writes its STATMSG line (the caller's settings name the site). */
-  private async status(
-    settings: SupSettings,
-    runId: number,
-    messageId: number,
-    text?: string,
-    severity: 'I' | 'E' = 'I',
-  ) {
+  /**
+   * Records a status message and writes its STATMSG line (the caller's settings name the site); a
+   * failure makes it an error (6703) with the failure's source, message and number.
+   */
+  private async status(settings: SupSettings, runId: number, messageId: number, failure?: SupsyncError) {
+    const at = this.now();
+    const severity = failure === undefined ? 'I' : 'E';
+    const base = STATUS_TEXT[messageId] ?? '';
     await this.opts.store.addStatusMessage({
       runId,
       messageId,
       severity,
-      time: this.now().toISOString(),
-      text: text ?? STATUS_TEXT[messageId] ?? '',
+      time: at.toISOString(),
+      text: failure === undefined ? base : `${base} ${failure.message}`,
     });
-    const isErr = severity === 'E';
-    this.opts.log.write(
-      isErr ? 'error' : 'info',
-      `STATMSG: ID=${messageId} SEV=${severity} LEV=M SOURCE="SMS Server" COMP="SMS_WSUS_SYNC_MANAGER" SYS=${settings.supName} SITE=${settings.siteCode} PID=${process.pid} TID=${process.pid} GMTDATE=${this.now().toUTCString()} ISTR0="" ISTR1="${isErr ? (text ?? '').replaceAll('"', "'") : ''}" ISTR2="" ISTR3="" ISTR4="" ISTR5="" ISTR6="" ISTR7="" ISTR8="" ISTR9="" NUMATTRS=0`,
-    );
+    const line = statmsgLine({
+      messageId,
+      severity,
+      system: settings.supName,
+      siteCode: settings.siteCode,
+      pid: process.pid,
+      at,
+      ...(failure === undefined
+        ? {}
+        : { failure: { source: failure.code, message: failure.message, errorNumber: errorNumber(failure.code) } }),
+    });
+    this.opts.log.write(failure === undefined ? 'info' : 'error', line);
   }
 
   private emit(event: SyncEvent): void {

@@ -49,6 +49,52 @@ export function errorNumber(code: string | undefined): number {
   return ERROR_NUMBERS[code as ErrorCode] ?? 0x80004005;
 }
 
+/** What a 6703 line carries about the failure: its source (ISTR0), message (ISTR1) and error number (LE). */
+export interface StatusFailure {
+  readonly source: string;
+  readonly message: string;
+  readonly errorNumber: number;
+}
+
+export interface StatmsgFields {
+  readonly messageId: number;
+  readonly severity: 'I' | 'W' | 'E';
+  /** The SUP's server name (SYS) and site code (SITE). */
+  readonly system: string;
+  readonly siteCode: string;
+  readonly pid: number;
+  readonly at: Date;
+  readonly failure?: StatusFailure;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** GMTDATE as status message lines write it: `Thu Jan 16 18:53:52.608 2014`. */
+export function formatGmtDate(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const time = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+  const ms = String(d.getUTCMilliseconds()).padStart(3, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${two(d.getUTCDate())} ${time}.${ms} ${d.getUTCFullYear()}`;
+}
+
+/**
+ * The STATMSG line WSyncMgr writes to wsyncmgr.log for a status message, which scripts parse: the
+ * ten insertion strings, empty for informational messages; for a failure ISTR0 is its source, ISTR1
+ * its message, and `LE=` ends the line with the error number in hex (`LE=0X80072ee7`). A double
+ * quote inside an insertion string becomes a single one, so the line still splits on them.
+ */
+export function statmsgLine(f: StatmsgFields): string {
+  const strings = [f.failure?.source ?? '', f.failure?.message ?? ''];
+  const istr = Array.from({ length: 10 }, (_, i) => `ISTR${i}="${(strings[i] ?? '').replaceAll('"', "'")}"`);
+  const le = f.failure === undefined ? '' : ` LE=0X${f.failure.errorNumber.toString(16).padStart(8, '0')}`;
+  return (
+    `STATMSG: ID=${f.messageId} SEV=${f.severity} LEV=M SOURCE="SMS Server" COMP="SMS_WSUS_SYNC_MANAGER" ` +
+    `SYS=${f.system} SITE=${f.siteCode} PID=${f.pid} TID=${f.pid} GMTDATE=${formatGmtDate(f.at)} ` +
+    `${istr.join(' ')} NUMATTRS=0${le}`
+  );
+}
+
 /** One row of SMS_SUPSyncStatus, plus what supsync knows about the last and next runs. */
 export interface SupSyncStatus {
   readonly SiteCode: string;

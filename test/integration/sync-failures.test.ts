@@ -162,6 +162,14 @@ describe('sync failure handling', () => {
       assert.ok(child.log.lines.some((l) => l.message === 'Sync failed. Will retry in 60 minutes'));
       const messages = await child.site.store.listStatusMessages(5);
       assert.equal(messages[0]?.messageId, 6703);
+      // The line scripts parse: the source, the message, and LastSyncErrorCode in LE.
+      const statmsg = child.log.lines.find((l) => l.message.startsWith('STATMSG: ID=6703 '));
+      assert.equal(statmsg?.severity, 'error');
+      assert.match(
+        statmsg?.message ?? '',
+        / ISTR0="UPSTREAM_UNREACHABLE" ISTR1="cannot reach http:\/\/127\.0\.0\.1:9\//,
+      );
+      assert.match(statmsg?.message ?? '', / NUMATTRS=0 LE=0X80072ee7$/);
       assert.equal((await child.site.store.listAlerts(true)).length, 1);
       const s = await child.site.store.getSettings();
       assert.ok(s);
