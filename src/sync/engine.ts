@@ -194,6 +194,7 @@ export class SyncEngine {
     this.emit({ kind: 'phase', runId, phase: 'connecting', total: 0 });
     await this.status(settings, runId, STATUS.SYNCING_UPSTREAM);
     log.write('info', `Synchronizing WSUS server ${source.url} ...`);
+    log.write('info', 'sync: Starting WSUS synchronization');
     const session = await source.open(signal);
     try {
       const state = await store.getSyncState(settings.upstreamUrl);
@@ -252,6 +253,7 @@ export class SyncEngine {
     const cutoff = new Date(now.getTime() - settings.cleanupAgeDays * 86_400_000).toISOString();
     const removed = (await store.removeExpiredBefore(cutoff)).length;
     log.write('info', `Deleted ${removed} expired updates total`);
+    log.write('info', `Done synchronizing SMS with WSUS Server ${settings.upstreamUrl}`);
     return { updates: { ...updates.counts, expired, removed }, restored };
   }
 

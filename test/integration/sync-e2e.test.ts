@@ -43,10 +43,29 @@ describe('sync end to end against the generated upstream', () => {
     assert.deepEqual(await latestKeys(child.site.store), expected);
     assert.equal(run.updates?.downloaded, expected.size);
     assert.equal(await child.site.store.getCatalogVersion(), 1);
-    const lines = child.log.lines.map((l) => l.message);
-    assert.ok(lines.includes('Starting Sync'));
-    assert.ok(lines.some((l) => /^Sync succeeded\. Setting sync alert to canceled state on site CS1$/.test(l)));
-    assert.ok(lines.some((l) => /^Sync time: \dd\d\dh\d\dm\d\ds$/.test(l)));
+    // The milestones of a real wsyncmgr.log, in its order (section 7 of the ConfigMgr reference).
+    const milestones = [
+      /^Starting Sync$/,
+      /^Performing sync on local request$/,
+      /^STATMSG: ID=6701 SEV=I /,
+      /^STATMSG: ID=6704 SEV=I /,
+      /^Synchronizing WSUS server http:\/\/127\.0\.0\.1:\d+ \.\.\.$/,
+      /^sync: Starting WSUS synchronization$/,
+      /^sync: SMS synchronizing categories, processed \d+ out of \d+ items \(100%\)$/,
+      /^sync: SMS synchronizing updates, processed \d+ out of \d+ items \(100%\)$/,
+      /^Done synchronizing WSUS Server http:/,
+      /^STATMSG: ID=6705 SEV=I /,
+      /^Synchronizing SMS database with WSUS server http:.* \.\.\.$/,
+      /^Done synchronizing SMS with WSUS Server http:/,
+      /^Set content version of update source \{[0-9A-F-]{36}\} for site CS1 to 1$/,
+      /^STATMSG: ID=6702 SEV=I /,
+      /^Sync succeeded\. Setting sync alert to canceled state on site CS1$/,
+      /^Updated \d+ items in SMS database, new update source content version is 1$/,
+      /^Sync time: \dd\d\dh\d\dm\d\ds$/,
+    ];
+    let at = 0;
+    for (const line of child.log.lines.map((l) => l.message)) if (milestones[at]?.test(line)) at++;
+    assert.equal(at, milestones.length, `wsyncmgr.log lacks, in order: ${milestones[at]}`);
   });
 
   it('a delta with nothing new downloads nothing and keeps the catalog version', async () => {
