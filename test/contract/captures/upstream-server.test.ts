@@ -33,8 +33,13 @@ function shape(n: StructureNode): string {
   return kids.length === 0 ? n.name : `${n.name}(${kids.join(',')})`;
 }
 
+/** An element's prefix, if it has one (`ns0:`), as another client may write it. */
+const PREFIX = '((?:[\\w.-]+:)?)';
+
+/** The text of every `local` element without children, whatever its prefix. */
 function leafText(xml: string, local: string): string[] {
-  return [...xml.matchAll(new RegExp(`<${local}>([^<]*)</${local}>`, 'g'))].map((m) => m[1] as string);
+  const re = new RegExp(`<${PREFIX}${local}(?:\\s[^>]*)?>([^<]*)</\\1${local}>`, 'g');
+  return [...xml.matchAll(re)].map((m) => m[2] as string);
 }
 
 let site: Site;
@@ -53,13 +58,24 @@ async function post(path: string, action: string, body: string): Promise<{ statu
 }
 
 let authCookie = '';
-let cookieXml = '';
+let cookie = { expiration: '', encryptedData: '' };
 
-/** The recorded request with our cookies in place of the redacted ones. */
+/**
+ * The recorded request with our cookies in place of the redacted ones, written with the request's
+ * own prefix for the protocol's namespace (a client may qualify every element, `ns0:cookie`).
+ */
 function withOurCookies(body: string): string {
   return body
-    .replace(/<CookieData>A+=*<\/CookieData>/, `<CookieData>${authCookie}</CookieData>`)
-    .replace(/<cookie><Expiration>[^<]*<\/Expiration><EncryptedData>[^<]*<\/EncryptedData><\/cookie>/, cookieXml);
+    .replace(
+      new RegExp(`<${PREFIX}CookieData>[^<]*</\\1CookieData>`),
+      (_m, p) => `<${p}CookieData>${authCookie}</${p}CookieData>`,
+    )
+    .replace(
+      new RegExp(`<${PREFIX}cookie(\\s[^>]*)?>[\\s\\S]*?</\\1cookie>`),
+      (_m, p, attributes = '') =>
+        `<${p}cookie${attributes}><${p}Expiration>${cookie.expiration}</${p}Expiration>` +
+        `<${p}EncryptedData>${cookie.encryptedData}</${p}EncryptedData></${p}cookie>`,
+    );
 }
 
 async function setUp(): Promise<void> {
@@ -104,14 +120,15 @@ async function setUp(): Promise<void> {
   // Log in the way the recorded client did, to get real cookies of ours.
   const auth = await post('/DssAuthWebService/DssAuthWebService.asmx', '', text(exchange('000002').requestBody));
   authCookie = leafText(auth.body, 'CookieData')[0] ?? '';
-  const cookie = await post(
+  const got = await post(
     '/ServerSyncWebService/ServerSyncWebService.asmx',
     '',
     withOurCookies(text(exchange('000003').requestBody)),
   );
-  const exp = leafText(cookie.body, 'Expiration')[0];
-  const data = leafText(cookie.body, 'EncryptedData')[0];
-  cookieXml = `<cookie><Expiration>${exp}</Expiration><EncryptedData>${data}</EncryptedData></cookie>`;
+  cookie = {
+    expiration: leafText(got.body, 'Expiration')[0] ?? '',
+    encryptedData: leafText(got.body, 'EncryptedData')[0] ?? '',
+  };
 }
 
 describe('our upstream server answers every recorded request like the real WSUS', () => {

@@ -52,17 +52,26 @@ describe('every recorded exchange', () => {
   });
 
   for (const ex of exchanges) {
-    test(`${ex.name}: request decodes, matches its SOAPAction and path, and re-encodes to the same structure`, async () => {
+    // `exchanges/` was recorded from the client our encoder follows, to its bytes' structure and its
+    // quoted SOAPAction; a set from another client may write the same request another valid way
+    // (prefixes, optional elements, an unquoted SOAPAction), so there the request must mean the
+    // same after our encoding, and the header name the same action.
+    const ourClient = !ex.name.includes('/');
+    test(`${ex.name}: request decodes, matches its SOAPAction and path, and re-encodes to the same ${ourClient ? 'structure' : 'request'}`, async () => {
       if (ex.requestBody === undefined) return;
       const req = await decodeRequest(ex.requestBody);
-      assert.equal(ex.meta.soap_action, soapActionHeader(req.operation).slice(1, -1));
-      if (ex.soapActionHeader !== undefined) assert.equal(ex.soapActionHeader, soapActionHeader(req.operation));
+      const header = soapActionHeader(req.operation);
+      assert.equal(ex.meta.soap_action, header.slice(1, -1));
+      if (ex.soapActionHeader !== undefined) {
+        if (ourClient) assert.equal(ex.soapActionHeader, header);
+        else assert.equal(ex.soapActionHeader.replace(/^"(.*)"$/, '$1'), header.slice(1, -1));
+      }
       assert.equal(ex.meta.path, servicePath(req.operation));
-      const diffs = structureDifferences(
-        xmlStructure(encodeRequest(req)),
-        xmlStructure(ex.requestBody.toString('utf8')),
-      );
-      assert.deepEqual(diffs, []);
+      const again = encodeRequest(req);
+      assert.deepEqual(await decodeRequest(Buffer.from(again)), req);
+      if (ourClient) {
+        assert.deepEqual(structureDifferences(xmlStructure(again), xmlStructure(ex.requestBody.toString('utf8'))), []);
+      }
     });
 
     test(`${ex.name}: response decodes and re-encodes to the structure the real server wrote`, async () => {
