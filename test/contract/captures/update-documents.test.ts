@@ -10,7 +10,7 @@ import type { ServerUpdateData } from '../../../src/wsusss/messages/index.ts';
 import { decodeResponse, encodeResponse } from '../../../src/wsusss/messages/index.ts';
 import { encodeUpdateBlob, updateDocumentXml } from '../../../src/wsusss/messages/update-blob.ts';
 import { structureDifferences, xmlStructure } from '../../helpers/xml-structure.ts';
-import { CAPTURES, capturedDocument, exchange } from './capture-files.ts';
+import { CAPTURES, capturedDocument, exchange, listAllExchanges } from './capture-files.ts';
 
 async function updateDataOf(name: string): Promise<ServerUpdateData> {
   const body = exchange(name).responseBody;
@@ -53,6 +53,24 @@ describe('recorded update documents', () => {
       assert.deepEqual(structureDifferences(xmlStructure(encoded), xmlStructure(body), sameDocument), []);
     });
   }
+
+  test('every recorded GetUpdateData answer, in every set, carries exactly the documents in docs/ it names', async () => {
+    const held = new Set(readdirSync(new URL('docs/', CAPTURES)).map((n) => n.replace(/\.xml$/, '')));
+    let compared = 0;
+    for (const ex of listAllExchanges()) {
+      if (!ex.meta.soap_action.endsWith('/GetUpdateData') || ex.meta.status !== 200 || !ex.responseBody) continue;
+      const { updates } = (await decodeResponse('GetUpdateData', ex.responseBody)).result;
+      for (const item of updates) {
+        const doc = `${item.id.updateId}-r${item.id.revisionNumber}`;
+        if (!held.has(doc)) continue;
+        const xml = capturedDocument(doc);
+        assert.equal(updateDocumentXml(item), xml, `${ex.name}: ${doc}`);
+        assert.equal(encodeUpdateBlob(xml).compressed, item.blob.compressed, `${ex.name}: form of ${doc}`);
+        compared++;
+      }
+    }
+    assert.ok(compared >= CASES.length, `compared ${compared} documents`);
+  });
 
   test('every document in docs/ survives encodeUpdateBlob → updateDocumentXml, in the form Windows would pick', () => {
     const names = readdirSync(new URL('docs/', CAPTURES)).filter((n) => n.endsWith('.xml'));
