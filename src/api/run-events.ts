@@ -69,6 +69,28 @@ export class RunEventHub {
     };
   }
 
+  /**
+   * Resolves when run `runId` finishes in this process, or after `ms`, or when `signal` aborts,
+   * whichever comes first. A run another process runs sends no events here: the caller reads the
+   * store again after each wait.
+   */
+  waitForEnd(runId: number, ms: number, signal: AbortSignal): Promise<void> {
+    if (this.finished.has(runId) || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const unsubscribe = this.subscribe(runId, (event) => {
+        if (event.kind === 'finished') done();
+      });
+      signal.addEventListener('abort', done);
+    });
+  }
+
   /** A run as the API shows it: the stored record plus its live progress while it runs. */
   view(run: SyncRunRecord): SyncRunRecord & { progress: LiveProgress | null } {
     return { ...run, progress: run.state === 'running' ? (this.live.get(run.id) ?? null) : null };

@@ -5,13 +5,18 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { SupsyncError } from '../shared/errors.ts';
-import { requireSettings, type SyncRunRecord } from '../store/site-store.ts';
+import { type RunState, requireSettings, type SyncRunRecord } from '../store/site-store.ts';
 import { HIERARCHY_DEPTH, MAX_HIERARCHY_DEPTH, readChildStatuses } from '../sync/child-sites.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
 import { readLogTail } from '../sync/wsyncmgr-log.ts';
 import type { ApiContext } from './api-context.ts';
 import { addRoute, audit, callerOf } from './route-kit.ts';
 import { limitQuery, listOf, ref } from './schemas.ts';
+
+/** The longest a `GET /runs/{id}?wait=` may wait, and how often it reads the run again meanwhile. */
+const MAX_WAIT_SECONDS = 300;
+const WAIT_POLL_MS = 2000;
+const ACTIVE: ReadonlySet<RunState> = new Set(['queued', 'running']);
 
 const runIdParams = {
   type: 'object',
@@ -210,15 +215,39 @@ export function registerSyncRoutes(app: FastifyInstance, ctx: ApiContext): void 
     }),
   });
 
-  addRoute<{ Params: { id: number } }>(app, ctx.auth, {
+  addRoute<{ Params: { id: number }; Querystring: { wait: number } }>(app, ctx.auth, {
     method: 'GET',
     url: '/runs/:id',
     role: 'read',
     tags: ['sync'],
     summary: 'One sync run, with its live progress while it runs',
+    description:
+      'With `wait` (seconds, up to 300), a queued or running run is answered when it ends, or when the wait is up, ' +
+      'whichever comes first: a script that triggered a sync can wait for it in a loop of plain requests, where ' +
+      'SyncNow itself returns at once.',
     params: runIdParams,
+    querystring: {
+      type: 'object',
+      properties: { wait: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS, default: 0 } },
+      additionalProperties: false,
+    },
     response: { 200: ref('SyncRun') },
-    handler: async (request) => ctx.hub.view(await requireRun(ctx, request.params.id)),
+    handler: async (request, reply) => {
+      const { id } = request.params;
+      let run = await requireRun(ctx, id);
+      if (request.query.wait === 0) return ctx.hub.view(run);
+      const deadline = Date.now() + request.query.wait * 1000;
+      // Given up when the caller goes away (the response closes before it is sent), so an abandoned
+      // wait holds nothing.
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      while (ACTIVE.has(run.state) && !gone.signal.aborted && Date.now() < deadline) {
+        // A run of another process sends no events: the store is read again every few seconds.
+        await ctx.hub.waitForEnd(id, Math.min(WAIT_POLL_MS, deadline - Date.now()), gone.signal);
+        run = await requireRun(ctx, id);
+      }
+      return ctx.hub.view(run);
+    },
   });
 
   addRoute<{ Params: { id: number } }>(app, ctx.auth, {

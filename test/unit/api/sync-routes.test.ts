@@ -75,6 +75,26 @@ describe('sync routes (SyncNow semantics)', () => {
     assert.match(metrics, /^supsync_sync_in_progress 1$/m);
   });
 
+  it('GET /runs/{id}?wait= answers when the run ends, or when the wait is up, not before', async () => {
+    const started = Date.now();
+    const stillQueued = await f.call('GET', `/api/v1/runs/${queued}?wait=1`, { token: f.tokens.read });
+    assert.equal(stillQueued.statusCode, 200, stillQueued.body);
+    assert.equal(stillQueued.json().state, 'queued');
+    assert.ok(Date.now() - started >= 900, 'it waited out the second it was given');
+    let answered = false;
+    const waiting = f.call('GET', `/api/v1/runs/${first}?wait=60`, { token: f.tokens.read }).then((res) => {
+      answered = true;
+      return res;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(answered, false, 'the run is still running: the request waits');
+    upstream.release();
+    const ended = await waiting;
+    assert.equal(ended.statusCode, 200, ended.body);
+    assert.deepEqual([ended.json().id, ended.json().state], [first, 'failed']);
+    assert.equal((await f.call('GET', `/api/v1/runs/${first}?wait=301`)).json().code, 'INPUT_INVALID');
+  });
+
   it('when the upstream fails, both runs fail, one alert is raised, and history, status and metrics say so', async () => {
     upstream.release();
     await f.site.coordinator.whenIdle();
