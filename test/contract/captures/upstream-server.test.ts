@@ -16,11 +16,15 @@ import type { StoredRevision } from '../../../src/catalog/model.ts';
 import { parseUpdateDocument } from '../../../src/catalog/update-document.ts';
 import { writeUpdateDocument } from '../../../src/catalog/update-document-writer.ts';
 import { DEFAULT_SETTINGS } from '../../../src/site/settings.ts';
+import { encodeUpdateBlob } from '../../../src/wsusss/messages/update-blob.ts';
 import { type StructureNode, xmlStructure } from '../../helpers/xml-structure.ts';
 import { exchange, listAllExchanges } from './capture-files.ts';
 
 const FIXTURES = new URL('../../../../shared/fixtures/wsus-captures/', import.meta.url);
 const DEFENDER = '8c3fcc84-7410-4a95-8b89-a166a0190486';
+/** KB2267602: the bundle the real server held and a leaf of it. */
+const BUNDLE = 'a2fef9b0-7951-4c2c-a42b-9e351dd1c1fe';
+const LEAF = '266f6222-c89d-43f2-9f8a-69340271e677';
 const DEFINITIONS = 'e0789628-ce08-4437-be74-2495b842f43b';
 
 /** Element names with repeated siblings collapsed, so lists of different lengths compare by shape. */
@@ -85,16 +89,23 @@ async function setUp(): Promise<void> {
   const docs = readdirSync(new URL('docs/', FIXTURES)).map((f) => readFileSync(new URL(`docs/${f}`, FIXTURES), 'utf8'));
   const revisions: StoredRevision[] = docs.map((xml) => ({ revision: parseUpdateDocument(xml), xml }));
   // The real server also held the KB2267602 bundle, which names Defender + Definition Updates in an
-  // IsCategory clause; where the captures keep that document aside, a bundle of the same shape stands in.
-  const leaf = revisions.find((r) => r.revision.identity.updateId === '266f6222-c89d-43f2-9f8a-69340271e677');
+  // IsCategory clause and bundles the leaf; where the captures keep that document aside, one of the
+  // same shape stands in: the leaf's own document with the bundle's identity and relationships and
+  // no files. It keeps the leaf's applicability rules, so it is as big as a real bundle and goes
+  // out compressed as the real one did (exchange 000013; only 000015's small leaf went out plain).
+  const leaf = revisions.find((r) => r.revision.identity.updateId === LEAF);
   assert.ok(leaf);
-  const bundle = {
-    ...leaf.revision,
-    identity: { updateId: 'a2fef9b0-7951-4c2c-a42b-9e351dd1c1fe', revisionNumber: 200 },
-    prerequisites: [{ updateIds: [DEFENDER, DEFINITIONS], isCategory: true }],
-    bundledUpdates: [leaf.revision.identity],
-    files: [],
-  };
+  const bundleXml = leaf.xml
+    .replace(`UpdateID="${LEAF}" RevisionNumber="200"`, `UpdateID="${BUNDLE}" RevisionNumber="200"`)
+    .replace(
+      /<upd:Relationships>[\s\S]*?<\/upd:Relationships>/,
+      '<upd:Relationships><upd:Prerequisites><upd:AtLeastOne IsCategory="true">' +
+        `<upd:UpdateIdentity UpdateID="${DEFENDER}" /><upd:UpdateIdentity UpdateID="${DEFINITIONS}" />` +
+        '</upd:AtLeastOne></upd:Prerequisites><upd:BundledUpdates><upd:AtLeastOne>' +
+        `<upd:UpdateIdentity UpdateID="${LEAF}" RevisionNumber="200" /></upd:AtLeastOne></upd:BundledUpdates>` +
+        '</upd:Relationships>',
+    )
+    .replace(/<upd:Files>[\s\S]*?<\/upd:Files>/, '');
   // ...and categories for the product and classification it names, which the real server had too.
   const product = revisions.find((r) => r.revision.categoryType === 'Product');
   assert.ok(product);
@@ -109,10 +120,16 @@ async function setUp(): Promise<void> {
   for (const rev of [
     category(DEFENDER, 'Microsoft Defender Antivirus', 'Product'),
     category(DEFINITIONS, 'Definition Updates', 'UpdateClassification'),
-    bundle,
   ].filter((r) => !held(r.identity.updateId))) {
     const xml = writeUpdateDocument(rev);
     revisions.push({ revision: parseUpdateDocument(xml), xml });
+  }
+  if (!held(BUNDLE)) {
+    const revision = parseUpdateDocument(bundleXml);
+    assert.deepEqual(revision.bundledUpdates, [leaf.revision.identity]);
+    assert.deepEqual(revision.files, []);
+    assert.equal(encodeUpdateBlob(bundleXml).compressed, true);
+    revisions.push({ revision, xml: bundleXml });
   }
   await site.store.putRevisions(revisions);
   app = await buildHttpServer({ site });
