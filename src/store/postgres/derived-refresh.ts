@@ -233,6 +233,8 @@ const SQL = {
  * `finish()` or `defer()`, all inside the caller's write transaction on the writing connection.
  */
 export class PgDerivedRefresher {
+  /** Updates whose derived rows `finish()` rebuilt since `resetRefreshed()`, rolled-back batches included. */
+  #refreshed = 0;
   #seq = 0;
   #written: string[] = [];
   #categoryChanged: string[] = [];
@@ -296,10 +298,21 @@ export class PgDerivedRefresher {
     await this.finish(tx);
   }
 
+  /** How many updates `finish()` has refreshed since the count was last reset (an upper bound). */
+  get refreshed(): number {
+    return this.#refreshed;
+  }
+
+  resetRefreshed(): void {
+    this.#refreshed = 0;
+  }
+
   /** Recomputes everything marked, by this batch and by deferred ones, and publishes the counter. */
   async finish(tx: PgTx): Promise<void> {
     const run = (sql: string, params?: readonly unknown[]) => tx.query(sql, params);
-    await run(SQL.loadMarks, [this.#written, this.#categoryChanged]);
+    // The pending marks it takes (and deletes) plus this batch's: every update the refresh touches.
+    const loaded = await run(SQL.loadMarks, [this.#written, this.#categoryChanged]);
+    this.#refreshed += this.#written.length + (loaded.rowCount ?? 0);
     await run(SQL.oldEdges);
     await run(SQL.deleteOwn);
     await run(SQL.insertOwn);

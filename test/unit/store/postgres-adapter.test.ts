@@ -106,6 +106,39 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
     }
   });
 
+  it('analyzes the catalog tables once a bulk of updates has been refreshed, not after each small write', async () => {
+    const loc = location();
+    const schema = schemaFor(loc);
+    const analyzed = () =>
+      withPgClient(schema, async (c) =>
+        (
+          await c.query<{ relname: string }>(
+            `SELECT relname FROM pg_stat_user_tables
+              WHERE schemaname = $1 AND last_analyze IS NOT NULL AND relname IN ('update_prereqs', 'update_facets', 'updates')
+              ORDER BY relname`,
+            [schema],
+          )
+        ).rows.map((r) => r.relname),
+      );
+    const store = await openPgSiteStore(siteUrlFor(loc), { analyzeAfter: 20 });
+    try {
+      await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
+      const updates = Array.from({ length: 16 }, (_, i) =>
+        update(guid(i + 1), [IDS.defender], [IDS.definitionUpdates]),
+      );
+      // 6 categories and 8 updates refreshed: under the bulk.
+      await store.putRevisions([...wellKnownCategories(), ...updates.slice(0, 8)]);
+      assert.deepEqual(await analyzed(), []);
+      // 8 more, deferred: nothing refreshed yet; the sync state's write refreshes them and reaches 22.
+      await store.putRevisions(updates.slice(8), { deferDerived: true });
+      assert.deepEqual(await analyzed(), []);
+      await store.patchSyncState('none', { lastSuccessAt: '2026-01-01T00:00:00.000Z' });
+      assert.deepEqual(await analyzed(), ['update_facets', 'update_prereqs', 'updates']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('removing updates deletes the derived rows they own (no foreign keys cascade there), not those naming them', async () => {
     const loc = location();
     const store = await openPgSiteStore(siteUrlFor(loc));
