@@ -59,8 +59,8 @@ export interface PgSiteStoreOptions {
  * The tables a sync fills and its queries join. A first full sync loads them all at once, and the
  * planner has no statistics for them until autovacuum gets to each (at 150,000 updates the derived
  * tables were still unanalyzed four minutes after the load, autovacuum busy with the documents):
- * meanwhile a delta's refresh of 268 updates hash-joined whole tables and took 2.7 s, and 1.0 s
- * once they were analyzed (scratch runs).
+ * meanwhile a delta of 268 updates, whose refresh hash-joined whole tables, took 2.7 s, and 1.0 s
+ * once they were analyzed (scratch runs; docs/benchmarks.md).
  */
 const ANALYZE_CATALOG =
   'ANALYZE updates, revisions, update_kbs, update_prereqs, update_categories, update_scope, update_facets, bundles, supersedence';
