@@ -138,9 +138,14 @@ export class PgCatalogQueries {
       return out;
     }
     type Row = { id: string; rev: number; parsed: string | null; xmlOk: boolean | null };
+    const verifyFrom = (i: number) => tx.query<Row>(SQL.checkVerify, identityParams(ids.slice(i, i + VERIFY_CHUNK)));
+    // Each chunk is asked for before the one before it is checked here, so the server reads and
+    // hashes the next documents while this thread parses the facts it sent.
+    let next = verifyFrom(0);
     for (let i = 0; i < ids.length; i += VERIFY_CHUNK) {
-      const part = ids.slice(i, i + VERIFY_CHUNK);
-      for (const r of (await tx.query<Row>(SQL.checkVerify, identityParams(part))).rows) {
+      const { rows } = await next;
+      if (i + VERIFY_CHUNK < ids.length) next = verifyFrom(i + VERIFY_CHUNK);
+      for (const r of rows) {
         const intact = r.xmlOk === true && factsWellFormed(r.parsed);
         out.set(revisionKey({ updateId: r.id, revisionNumber: r.rev }), intact ? 'ok' : 'damaged');
       }

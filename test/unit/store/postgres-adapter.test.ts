@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { revisionKey } from '../../../src/catalog/model.ts';
 import { isSupsyncError } from '../../../src/shared/errors.ts';
 import { DEFAULT_SETTINGS } from '../../../src/site/settings.ts';
 import { parsePgLocation } from '../../../src/store/postgres/pg-driver.ts';
@@ -134,6 +135,33 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
       assert.deepEqual(await analyzed(), []);
       await store.patchSyncState('none', { lastSuccessAt: '2026-01-01T00:00:00.000Z' });
       assert.deepEqual(await analyzed(), ['update_facets', 'update_prereqs', 'updates']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("verifies a long list chunk by chunk, each chunk asked for while the last one's facts are checked", async () => {
+    const loc = location();
+    const store = await openPgSiteStore(siteUrlFor(loc));
+    try {
+      await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
+      const updates = [1, 2, 3].map((n) => update(guid(n), [IDS.defender], [IDS.definitionUpdates]));
+      await store.putRevisions([...wellKnownCategories(), ...updates]);
+      await withPgClient(schemaFor(loc), (c) =>
+        c.query("UPDATE revisions SET xml = 'damaged' WHERE update_id = $1", [guid(2)]),
+      );
+      // Ids the site does not hold fill the first chunks (2,000 each); the held ones come in the third.
+      const absent = Array.from({ length: 4100 }, (_, i) => ({ updateId: guid(10_000 + i), revisionNumber: 200 }));
+      const held = updates.map((u) => u.revision.identity);
+      const checks = await store.checkRevisions([...absent, ...held], true);
+      assert.deepEqual(
+        [...checks].sort(),
+        [
+          [revisionKey(held[0]!), 'ok'],
+          [revisionKey(held[1]!), 'damaged'],
+          [revisionKey(held[2]!), 'ok'],
+        ].sort(),
+      );
     } finally {
       await store.close();
     }
