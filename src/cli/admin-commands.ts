@@ -4,15 +4,15 @@
  */
 import type { Command } from 'commander';
 import type { AlertRecord, AuditRecord } from '../store/site-store.ts';
-import { action, type CommandContext, intOption, onTarget, withTargetOptions } from './command-kit.ts';
+import {
+  action,
+  type CommandContext,
+  intOption,
+  onTarget,
+  type TargetFlags,
+  withTargetOptions,
+} from './command-kit.ts';
 import { printJson } from './output.ts';
-
-interface TargetFlags {
-  db?: string;
-  server?: string;
-  token?: string;
-  json?: boolean;
-}
 
 export function registerAdminCommands(program: Command, ctx: CommandContext): void {
   withTargetOptions(
@@ -43,7 +43,7 @@ export function registerAdminCommands(program: Command, ctx: CommandContext): vo
       .command('audit')
       .description('The audit trail, newest first: who requested, stopped or changed what through the API')
       .option('--limit <n>', 'how many entries (1-1000)', '100'),
-    'admin API token',
+    { token: 'admin API token' },
   ).action(
     action(ctx, async (o: TargetFlags & { limit: string }) => {
       const limit = intOption('limit', o.limit, 1, 1000);

@@ -8,20 +8,16 @@ import type { Command } from 'commander';
 import { type SmsUpdateCategory, toSmsCategory } from '../api/sms-mapping.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { requireSettings } from '../store/site-store.ts';
-import { action, type CommandContext, onTarget } from './command-kit.ts';
+import { action, type CommandContext, onTarget, type TargetFlags, withTargetOptions } from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
 
 const TYPES = ['Company', 'ProductFamily', 'Product', 'UpdateClassification'] as const;
 type CategoryTypeName = (typeof TYPES)[number];
 const PRODUCT_TREE = new Set<string>(['Company', 'ProductFamily', 'Product']);
 
-interface ListOptions {
-  db?: string;
-  server?: string;
-  token?: string;
-  type?: string;
-  subscribed?: boolean;
-  json?: boolean;
+interface ListOptions extends TargetFlags {
+  readonly type?: string;
+  readonly subscribed?: boolean;
 }
 
 function typeOption(value: string | undefined): CategoryTypeName | undefined {
@@ -85,39 +81,37 @@ export function registerCategoriesCommands(program: Command, ctx: CommandContext
   const categories = program
     .command('categories')
     .description('The companies, product families, products and classifications of a site');
-  categories
-    .command('list')
-    .description('List them with what the subscription selects ([x]), as Get-CMSoftwareUpdateCategory does')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve)')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
-    .option('--type <type>', `only one type, as a flat list: ${TYPES.join(', ')}`)
-    .option('--subscribed', 'only the products and classifications the subscription selects')
-    .option('--json', 'print { items } with SMS_UpdateCategoryInstance field names')
-    .action(
-      action(ctx, async (o: ListOptions) => {
-        const type = typeOption(o.type);
-        const all = await readCategories(o, type);
-        const items = o.subscribed ? all.filter((c) => c.IsSubscribed) : all;
-        if (o.json) {
-          printJson(ctx.io, { items });
-          return 0;
-        }
-        if (type !== undefined) {
-          for (const c of [...items].sort(byTitle)) ctx.io.out(line(c, 0));
-          ctx.io.out(`${items.length} ${type} categories${o.subscribed ? ' subscribed' : ''}\n`);
-          return 0;
-        }
-        ctx.io.out(`Classifications (${count(all, 'UpdateClassification')}):\n`);
-        for (const c of items.filter((x) => x.CategoryTypeName === 'UpdateClassification').sort(byTitle))
-          ctx.io.out(line(c, 1));
-        ctx.io.out(`Products (${count(all, 'Product')}), by company and product family:\n`);
-        printTree(
-          ctx.io,
-          all.filter((c) => PRODUCT_TREE.has(c.CategoryTypeName)),
-          o.subscribed === true,
-        );
+  withTargetOptions(
+    categories
+      .command('list')
+      .description('List them with what the subscription selects ([x]), as Get-CMSoftwareUpdateCategory does')
+      .option('--type <type>', `only one type, as a flat list: ${TYPES.join(', ')}`)
+      .option('--subscribed', 'only the products and classifications the subscription selects'),
+    { json: 'print { items } with SMS_UpdateCategoryInstance field names' },
+  ).action(
+    action(ctx, async (o: ListOptions) => {
+      const type = typeOption(o.type);
+      const all = await readCategories(o, type);
+      const items = o.subscribed ? all.filter((c) => c.IsSubscribed) : all;
+      if (o.json) {
+        printJson(ctx.io, { items });
         return 0;
-      }),
-    );
+      }
+      if (type !== undefined) {
+        for (const c of [...items].sort(byTitle)) ctx.io.out(line(c, 0));
+        ctx.io.out(`${items.length} ${type} categories${o.subscribed ? ' subscribed' : ''}\n`);
+        return 0;
+      }
+      ctx.io.out(`Classifications (${count(all, 'UpdateClassification')}):\n`);
+      for (const c of items.filter((x) => x.CategoryTypeName === 'UpdateClassification').sort(byTitle))
+        ctx.io.out(line(c, 1));
+      ctx.io.out(`Products (${count(all, 'Product')}), by company and product family:\n`);
+      printTree(
+        ctx.io,
+        all.filter((c) => PRODUCT_TREE.has(c.CategoryTypeName)),
+        o.subscribed === true,
+      );
+      return 0;
+    }),
+  );
 }

@@ -7,7 +7,7 @@ import { openStore } from '../app.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { parseUpstreamUrl } from '../site/settings-validation.ts';
 import { type ChildSiteStatus, readChildStatuses } from '../sync/child-sites.ts';
-import { action, type CommandContext, onTarget } from './command-kit.ts';
+import { action, type CommandContext, onTarget, type TargetFlags, withTargetOptions } from './command-kit.ts';
 import { printJson } from './output.ts';
 
 const TOKEN_FORMAT = /^sup_[A-Za-z0-9_-]{43}$/;
@@ -89,26 +89,23 @@ export function registerChildrenCommands(program: Command, ctx: CommandContext):
       }),
     );
 
-  children
-    .command('list')
-    .description('The sites below this one, their last notification and their own sync status (asked of each)')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve): GET /api/v1/hierarchy')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
-    .option('--json', 'print JSON')
-    .action(
-      action(ctx, async (o: { db?: string; server?: string; token?: string; json?: boolean }) => {
-        const list = await onTarget(o, {
-          remote: async (client) => (await client.get<{ children: ChildSiteStatus[] }>('/api/v1/hierarchy')).children,
-          local: (store) => readChildStatuses(store),
-        });
-        if (o.json) {
-          printJson(ctx.io, list);
-          return 0;
-        }
-        if (list.length === 0) ctx.io.out('no child sites\n');
-        printChildren(ctx, list, '');
+  withTargetOptions(
+    children
+      .command('list')
+      .description('The sites below this one, their last notification and their own sync status (asked of each)'),
+  ).action(
+    action(ctx, async (o: TargetFlags) => {
+      const list = await onTarget(o, {
+        remote: async (client) => (await client.get<{ children: ChildSiteStatus[] }>('/api/v1/hierarchy')).children,
+        local: (store) => readChildStatuses(store),
+      });
+      if (o.json) {
+        printJson(ctx.io, list);
         return 0;
-      }),
-    );
+      }
+      if (list.length === 0) ctx.io.out('no child sites\n');
+      printChildren(ctx, list, '');
+      return 0;
+    }),
+  );
 }

@@ -82,11 +82,19 @@ export async function onTarget<T>(
   }
 }
 
-/** The options of a command that works on `--db` or `--server`: `token` says which token it needs. */
-export function withTargetOptions(cmd: Command, token = 'API token'): Command {
-  return cmd
+/** What `withTargetOptions` declares, as a command's action receives it. */
+export interface TargetFlags extends TargetOptions {
+  readonly json?: boolean;
+}
+
+/**
+ * Declares `--db`, `--server`, `--token` and `--json` on a command that works on a local site or a
+ * running one: `token` names the token --server needs, `json` what --json prints (`false`: none).
+ */
+export function withTargetOptions(cmd: Command, o: { token?: string; json?: string | false } = {}): Command {
+  const target = cmd
     .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
     .option('--server <url>', 'a running site (supsync serve)')
-    .option('--token <token>', `${token} for --server (default: $SUPSYNC_TOKEN)`)
-    .option('--json', 'print JSON');
+    .option('--token <token>', `${o.token ?? 'API token'} for --server (default: $SUPSYNC_TOKEN)`);
+  return o.json === false ? target : target.option('--json', o.json ?? 'print JSON');
 }

@@ -10,7 +10,7 @@ import { validateCron } from '../site/cron.ts';
 import { DEFAULT_SETTINGS, type SupSettings } from '../site/settings.ts';
 import { applySetting, describeSettings, SETTING_KEYS } from '../site/settings-validation.ts';
 import { requireSettings } from '../store/site-store.ts';
-import { action, type CommandContext, onTarget } from './command-kit.ts';
+import { action, type CommandContext, onTarget, type TargetFlags, withTargetOptions } from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
 import { remoteConfigGet, remoteConfigSet } from './remote-config.ts';
@@ -64,76 +64,59 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
     );
 
   const config = program.command('config').description('Read or change the software update point settings');
-  config
-    .command('get')
-    .description('Show the settings (all, or one key)')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve)')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
-    .option('--json', 'print JSON')
-    .argument('[key]', 'one setting')
-    .action(
-      action(
-        ctx,
-        async (key: string | undefined, o: { db?: string; server?: string; token?: string; json?: boolean }) => {
-          return onTarget(o, {
-            remote: (client) => remoteConfigGet(ctx, client, key, o.json === true),
-            local: async (store) => {
-              const all = describeSettings(await requireSettings(store));
-              if (key !== undefined && !(key in all)) {
-                throw new SupsyncError(
-                  'CONFIG_INVALID',
-                  `${key}: unknown setting; known: ${Object.keys(all).join(', ')}`,
-                );
-              }
-              const shown = key === undefined ? all : { [key]: all[key as keyof typeof all] };
-              if (o.json) printJson(ctx.io, shown);
-              else for (const [k, v] of Object.entries(shown)) ctx.io.out(`${k} = ${v}\n`);
-              return 0;
-            },
-          });
-        },
-      ),
-    );
-  config
-    .command('set')
-    .description('Change one setting; says whether the next sync becomes full')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve); needs an admin token')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
-    .option('--json', 'print JSON')
-    .argument('<key>', `one of: ${Object.keys(SETTING_KEYS).join(', ')}`)
-    .argument('<value>', 'the new value')
-    .action(
-      action(
-        ctx,
-        async (key: string, value: string, o: { db?: string; server?: string; token?: string; json?: boolean }) => {
-          const target = targetOf(o);
-          if (target.kind === 'remote') {
-            try {
-              return await remoteConfigSet(ctx, target.client, key, value, o.json === true);
-            } finally {
-              await target.client.close();
-            }
+  withTargetOptions(
+    config.command('get').description('Show the settings (all, or one key)').argument('[key]', 'one setting'),
+  ).action(
+    action(ctx, async (key: string | undefined, o: TargetFlags) => {
+      return onTarget(o, {
+        remote: (client) => remoteConfigGet(ctx, client, key, o.json === true),
+        local: async (store) => {
+          const all = describeSettings(await requireSettings(store));
+          if (key !== undefined && !(key in all)) {
+            throw new SupsyncError('CONFIG_INVALID', `${key}: unknown setting; known: ${Object.keys(all).join(', ')}`);
           }
-          const site = await openSite({ db: target.db, mustExist: true });
-          try {
-            const before = await requireSettings(site.store);
-            const after = applySetting(before, key, value, await site.store.listCategories(), validateCron);
-            await site.store.saveSettings(after);
-            const plan = await site.engine.plan(false);
-            const result = {
-              key,
-              value: describeSettings(after)[key as keyof ReturnType<typeof describeSettings>],
-              nextSync: plan,
-            };
-            if (o.json) printJson(ctx.io, result);
-            else ctx.io.out(`${key} = ${result.value}\nnext sync: ${plan.kind} (${plan.reasons.join('; ')})\n`);
-            return 0;
-          } finally {
-            await site.close();
-          }
+          const shown = key === undefined ? all : { [key]: all[key as keyof typeof all] };
+          if (o.json) printJson(ctx.io, shown);
+          else for (const [k, v] of Object.entries(shown)) ctx.io.out(`${k} = ${v}\n`);
+          return 0;
         },
-      ),
-    );
+      });
+    }),
+  );
+  withTargetOptions(
+    config
+      .command('set')
+      .description('Change one setting; says whether the next sync becomes full')
+      .argument('<key>', `one of: ${Object.keys(SETTING_KEYS).join(', ')}`)
+      .argument('<value>', 'the new value'),
+    { token: 'admin API token' },
+  ).action(
+    action(ctx, async (key: string, value: string, o: TargetFlags) => {
+      const target = targetOf(o);
+      if (target.kind === 'remote') {
+        try {
+          return await remoteConfigSet(ctx, target.client, key, value, o.json === true);
+        } finally {
+          await target.client.close();
+        }
+      }
+      const site = await openSite({ db: target.db, mustExist: true });
+      try {
+        const before = await requireSettings(site.store);
+        const after = applySetting(before, key, value, await site.store.listCategories(), validateCron);
+        await site.store.saveSettings(after);
+        const plan = await site.engine.plan(false);
+        const result = {
+          key,
+          value: describeSettings(after)[key as keyof ReturnType<typeof describeSettings>],
+          nextSync: plan,
+        };
+        if (o.json) printJson(ctx.io, result);
+        else ctx.io.out(`${key} = ${result.value}\nnext sync: ${plan.kind} (${plan.reasons.join('; ')})\n`);
+        return 0;
+      } finally {
+        await site.close();
+      }
+    }),
+  );
 }

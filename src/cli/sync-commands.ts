@@ -7,21 +7,24 @@ import { SupsyncError } from '../shared/errors.ts';
 import type { SyncRunRecord } from '../store/site-store.ts';
 import type { SyncRequest } from '../sync/coordinator.ts';
 import { readSupSyncStatus } from '../sync/status.ts';
-import { action, type CommandContext, intOption, onTarget } from './command-kit.ts';
+import {
+  action,
+  type CommandContext,
+  intOption,
+  onTarget,
+  type TargetFlags,
+  withTargetOptions,
+} from './command-kit.ts';
 import { printJson } from './output.ts';
 import { targetOf } from './remote-client.ts';
 import { remoteCancel, remoteStatus, remoteSync } from './remote-sync.ts';
 import { printRun, printStatusReport, progressPrinter, statusJson } from './sync-progress.ts';
 
-interface SyncOptions {
-  db?: string;
-  server?: string;
-  token?: string;
+interface SyncOptions extends TargetFlags {
   wait: boolean;
   full?: boolean;
   plan?: boolean;
   cancel?: string | true;
-  json?: boolean;
   logDir?: string;
 }
 
@@ -91,17 +94,16 @@ async function untilStopped(
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export function registerSyncCommands(program: Command, ctx: CommandContext): void {
-  program
-    .command('sync')
-    .description('Synchronize the site from its upstream once (delta unless a full sync is due or asked for)')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'request the sync from a running site (supsync serve) instead')
-    .option('--token <token>', 'operator API token for --server (default: $SUPSYNC_TOKEN)')
+  withTargetOptions(
+    program
+      .command('sync')
+      .description('Synchronize the site from its upstream once (delta unless a full sync is due or asked for)'),
+    { token: 'operator API token', json: 'print a machine-readable summary' },
+  )
     .option('--no-wait', 'with --server: return once the sync is requested (like SyncNow)')
     .option('--full', 'run a full synchronization (re-examines everything, repairs damaged updates)')
     .option('--plan', 'only print what the next sync would do and why')
     .option('--cancel [runId]', 'with --server: stop that run, or the running (else the queued) sync')
-    .option('--json', 'print a machine-readable summary')
     .option('--log-dir <dir>', 'folder for wsyncmgr.log (default: logs/ beside the database)')
     .action(
       action(ctx, async (o: SyncOptions) => {
@@ -143,36 +145,32 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
       }),
     );
 
-  program
-    .command('status')
-    .description('Software update point sync status (SMS_SUPSyncStatus fields) and recent runs')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'ask a running site (supsync serve) instead')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+  withTargetOptions(
+    program
+      .command('status')
+      .description('Software update point sync status (SMS_SUPSyncStatus fields) and recent runs'),
+    { json: 'print JSON with the SMS_SUPSyncStatus field names' },
+  )
     .option('--messages [count]', 'also the latest status messages of SMS_WSUS_SYNC_MANAGER (default 20)')
-    .option('--json', 'print JSON with the SMS_SUPSyncStatus field names')
     .action(
-      action(
-        ctx,
-        async (o: { db?: string; server?: string; token?: string; messages?: string | true; json?: boolean }) => {
-          const messages =
-            o.messages === undefined
-              ? undefined
-              : intOption('messages', o.messages === true ? '20' : o.messages, 1, 1000);
-          return onTarget(o, {
-            remote: (client) => remoteStatus(ctx, client, o.json === true, messages),
-            local: async (store) => {
-              const status = await readSupSyncStatus(store);
-              const report = {
-                runs: await store.listRuns(10),
-                ...(messages === undefined ? {} : { messages: await store.listStatusMessages(messages) }),
-              };
-              if (o.json) printJson(ctx.io, statusJson(status, report));
-              else printStatusReport(ctx.io, { statuses: [status], ...report });
-              return 0;
-            },
-          });
-        },
-      ),
+      action(ctx, async (o: TargetFlags & { messages?: string | true }) => {
+        const messages =
+          o.messages === undefined
+            ? undefined
+            : intOption('messages', o.messages === true ? '20' : o.messages, 1, 1000);
+        return onTarget(o, {
+          remote: (client) => remoteStatus(ctx, client, o.json === true, messages),
+          local: async (store) => {
+            const status = await readSupSyncStatus(store);
+            const report = {
+              runs: await store.listRuns(10),
+              ...(messages === undefined ? {} : { messages: await store.listStatusMessages(messages) }),
+            };
+            if (o.json) printJson(ctx.io, statusJson(status, report));
+            else printStatusReport(ctx.io, { statuses: [status], ...report });
+            return 0;
+          },
+        });
+      }),
     );
 }

@@ -5,15 +5,8 @@
 import type { Command } from 'commander';
 import { createApiToken, parseRole } from '../api/auth.ts';
 import type { ApiTokenRecord } from '../store/site-store.ts';
-import { action, type CommandContext, onTarget, withTargetOptions } from './command-kit.ts';
+import { action, type CommandContext, onTarget, type TargetFlags, withTargetOptions } from './command-kit.ts';
 import { printJson } from './output.ts';
-
-interface TargetFlags {
-  db?: string;
-  server?: string;
-  token?: string;
-  json?: boolean;
-}
 
 export function registerTokenCommands(program: Command, ctx: CommandContext): void {
   const token = program.command('token').description('API tokens for the REST API (roles: read, operator, admin)');
@@ -23,7 +16,7 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
       .description('Create an API token and print it once')
       .requiredOption('--role <role>', 'read, operator (may also trigger syncs) or admin (may also change settings)')
       .option('--name <name>', 'who or what uses the token (shown in the audit trail)'),
-    'admin API token',
+    { token: 'admin API token' },
   ).action(
     action(ctx, async (o: TargetFlags & { role: string; name?: string }) => {
       const role = parseRole(o.role);
@@ -46,10 +39,9 @@ export function registerTokenCommands(program: Command, ctx: CommandContext): vo
     }),
   );
 
-  withTargetOptions(
-    token.command('list').description('List API tokens (names, roles, last use; never the tokens)'),
-    'admin API token',
-  ).action(
+  withTargetOptions(token.command('list').description('List API tokens (names, roles, last use; never the tokens)'), {
+    token: 'admin API token',
+  }).action(
     action(ctx, async (o: TargetFlags) => {
       const tokens = await onTarget(o, {
         remote: async (client) => (await client.get<{ items: ApiTokenRecord[] }>('/api/v1/tokens')).items,

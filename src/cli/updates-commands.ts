@@ -8,13 +8,17 @@ import { SEVERITY_NAMES, type SmsSoftwareUpdate, toSmsSoftwareUpdate } from '../
 import { toUpdateQuery, type UpdateFilters } from '../api/update-routes.ts';
 import { isGuid, normalizeGuid } from '../catalog/model.ts';
 import { SupsyncError } from '../shared/errors.ts';
-import { action, type CommandContext, intOption, onTarget } from './command-kit.ts';
+import {
+  action,
+  type CommandContext,
+  intOption,
+  onTarget,
+  type TargetFlags,
+  withTargetOptions,
+} from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
 
-interface ListOptions {
-  db?: string;
-  server?: string;
-  token?: string;
+interface ListOptions extends TargetFlags {
   product?: string;
   classification?: string;
   kb?: string;
@@ -125,59 +129,54 @@ function printUpdate(io: Io, u: SmsSoftwareUpdate): void {
 
 export function registerUpdatesCommands(program: Command, ctx: CommandContext): void {
   const updates = program.command('updates').description('Query the software updates of a site');
-  updates
-    .command('show')
-    .description('One software update with its SMS_SoftwareUpdate fields')
-    .argument('<updateId>', 'the update id (CI_UniqueID)')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve)')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
-    .option('--json', 'print it with SMS_SoftwareUpdate field names')
-    .action(
-      action(ctx, async (value: string, o: { db?: string; server?: string; token?: string; json?: boolean }) => {
-        const id = updateIdArgument(value);
-        const update = await onTarget(o, {
-          remote: (client) => client.get<SmsSoftwareUpdate>(`/api/v1/updates/${id}`),
-          local: async (store) => {
-            const found = await store.getUpdate(id);
-            if (found === undefined) throw new SupsyncError('NOT_FOUND', `no software update ${id}`);
-            return toSmsSoftwareUpdate(found);
-          },
-        });
-        if (o.json) printJson(ctx.io, update);
-        else printUpdate(ctx.io, update);
-        return 0;
-      }),
-    );
-  updates
-    .command('deployed')
-    .description('Mark updates deployed, so cleanup keeps them once expired (--not takes the mark off)')
-    .argument('<updateIds...>', 'update ids (CI_UniqueID), at most 1000')
-    .option('--not', 'mark them not deployed')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve; an operator token)')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
-    .action(
-      action(ctx, async (values: string[], o: { not?: boolean; db?: string; server?: string; token?: string }) => {
-        const ids = [...new Set(values.map(updateIdArgument))];
-        if (ids.length > 1000) throw new SupsyncError('INPUT_INVALID', `at most 1000 update ids, got ${ids.length}`);
-        const deployed = o.not !== true;
-        const changed = await onTarget(o, {
-          remote: async (client) =>
-            (await client.send<{ changed: number }>('POST', '/api/v1/updates/deployed', { updateIds: ids, deployed }))
-              .changed,
-          local: (store) => store.setDeployed(ids, deployed),
-        });
-        ctx.io.out(`${changed} of ${ids.length} update(s) marked ${deployed ? 'deployed' : 'not deployed'}\n`);
-        return 0;
-      }),
-    );
-  updates
-    .command('list')
-    .description('List updates with Get-CMSoftwareUpdate-style filters, newest revision first')
-    .option('--db <path>', 'site database (SQLite file or postgres:// URL)')
-    .option('--server <url>', 'a running site (supsync serve)')
-    .option('--token <token>', 'API token for --server (default: $SUPSYNC_TOKEN)')
+  withTargetOptions(
+    updates
+      .command('show')
+      .description('One software update with its SMS_SoftwareUpdate fields')
+      .argument('<updateId>', 'the update id (CI_UniqueID)'),
+    { json: 'print it with SMS_SoftwareUpdate field names' },
+  ).action(
+    action(ctx, async (value: string, o: TargetFlags) => {
+      const id = updateIdArgument(value);
+      const update = await onTarget(o, {
+        remote: (client) => client.get<SmsSoftwareUpdate>(`/api/v1/updates/${id}`),
+        local: async (store) => {
+          const found = await store.getUpdate(id);
+          if (found === undefined) throw new SupsyncError('NOT_FOUND', `no software update ${id}`);
+          return toSmsSoftwareUpdate(found);
+        },
+      });
+      if (o.json) printJson(ctx.io, update);
+      else printUpdate(ctx.io, update);
+      return 0;
+    }),
+  );
+  withTargetOptions(
+    updates
+      .command('deployed')
+      .description('Mark updates deployed, so cleanup keeps them once expired (--not takes the mark off)')
+      .argument('<updateIds...>', 'update ids (CI_UniqueID), at most 1000')
+      .option('--not', 'mark them not deployed'),
+    { token: 'operator API token', json: false },
+  ).action(
+    action(ctx, async (values: string[], o: TargetFlags & { not?: boolean }) => {
+      const ids = [...new Set(values.map(updateIdArgument))];
+      if (ids.length > 1000) throw new SupsyncError('INPUT_INVALID', `at most 1000 update ids, got ${ids.length}`);
+      const deployed = o.not !== true;
+      const changed = await onTarget(o, {
+        remote: async (client) =>
+          (await client.send<{ changed: number }>('POST', '/api/v1/updates/deployed', { updateIds: ids, deployed }))
+            .changed,
+        local: (store) => store.setDeployed(ids, deployed),
+      });
+      ctx.io.out(`${changed} of ${ids.length} update(s) marked ${deployed ? 'deployed' : 'not deployed'}\n`);
+      return 0;
+    }),
+  );
+  withTargetOptions(
+    updates.command('list').description('List updates with Get-CMSoftwareUpdate-style filters, newest revision first'),
+    { json: 'print { total, items } with SMS_SoftwareUpdate field names' },
+  )
     .option('--product <guid>', 'product GUID')
     .option('--classification <guid>', 'classification GUID')
     .option('--kb <number>', 'KB article, e.g. 5034441')
@@ -192,7 +191,6 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
     .option('--revised-to <date>', 'DateRevised on or before')
     .option('--offset <n>', 'skip this many', '0')
     .option('--limit <n>', 'page size (1-1000)', '50')
-    .option('--json', 'print { total, items } with SMS_SoftwareUpdate field names')
     .action(
       action(ctx, async (o: ListOptions) => {
         const filters = filtersOf(o);
