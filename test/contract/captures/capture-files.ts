@@ -14,6 +14,8 @@ const EXCHANGES = new URL('exchanges/', CAPTURES);
 export interface Exchange {
   /** `000005` in `exchanges/`, `exchanges-client/000005` in another set. */
   readonly name: string;
+  /** The set it was recorded in: `exchanges`, `exchanges-client`, … */
+  readonly set: string;
   readonly meta: {
     readonly path: string;
     readonly soap_action: string;
@@ -30,10 +32,11 @@ function readOptional(url: URL): Buffer | undefined {
   return existsSync(url) ? readFileSync(url) : undefined;
 }
 
-function readExchange(dir: URL, name: string): Exchange {
+function readExchange(dir: URL, set: string, name: string): Exchange {
   const headers = readOptional(new URL('request.headers', dir))?.toString('utf8') ?? '';
   return {
     name,
+    set,
     meta: JSON.parse(readFileSync(new URL('meta.json', dir), 'utf8')),
     requestBody: readOptional(new URL('request.body', dir)),
     responseBody: readOptional(new URL('response.body', dir)),
@@ -49,7 +52,7 @@ const numbered = (dir: URL) =>
 
 /** The exchanges of `exchanges/` (`000001`, ...), sorted. */
 export function listExchanges(): Exchange[] {
-  return numbered(EXCHANGES).map((name) => readExchange(new URL(`${name}/`, EXCHANGES), name));
+  return numbered(EXCHANGES).map((name) => readExchange(new URL(`${name}/`, EXCHANGES), 'exchanges', name));
 }
 
 /** Every exchange of every recorded set: `exchanges/` first, then `exchanges-*` in name order. */
@@ -62,7 +65,7 @@ export function listAllExchanges(): Exchange[] {
     ...listExchanges(),
     ...others.flatMap((set) =>
       numbered(new URL(`${set}/`, CAPTURES)).map((name) =>
-        readExchange(new URL(`${set}/${name}/`, CAPTURES), `${set}/${name}`),
+        readExchange(new URL(`${set}/${name}/`, CAPTURES), set, `${set}/${name}`),
       ),
     ),
   ];
