@@ -10,7 +10,8 @@ import { revisionKey } from '../../../src/catalog/model.ts';
 import { isSupsyncError } from '../../../src/shared/errors.ts';
 import { DEFAULT_SETTINGS } from '../../../src/site/settings.ts';
 import { parsePgLocation } from '../../../src/store/postgres/pg-driver.ts';
-import { openPgSiteStore } from '../../../src/store/postgres/pg-site-store.ts';
+import { openPgSiteStore, type PgSiteStoreOptions } from '../../../src/store/postgres/pg-site-store.ts';
+import type { SiteStore } from '../../../src/store/site-store.ts';
 import { dropSchemas, pgSkip, schemaFor, siteUrlFor, withPgClient } from '../../helpers/postgres.ts';
 import { clause, guid, IDS, makeRevision, update, wellKnownCategories } from '../../helpers/revisions.ts';
 import { tempDir } from '../../helpers/sites.ts';
@@ -20,6 +21,21 @@ function location(): string {
   const dir = tempDir('supsync-pg-unit-');
   used.add(dir);
   return dir;
+}
+
+/** Runs `fn` with a new site at a fresh location and that site's schema; the store is closed afterwards. */
+async function withNewSite(
+  fn: (store: SiteStore, schema: string) => Promise<void>,
+  options: PgSiteStoreOptions = {},
+): Promise<void> {
+  const loc = location();
+  const store = await openPgSiteStore(siteUrlFor(loc), options);
+  try {
+    await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
+    await fn(store, schemaFor(loc));
+  } finally {
+    await store.close();
+  }
 }
 
 describe('PostgreSQL site location', () => {
@@ -108,46 +124,40 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
   });
 
   it('analyzes the catalog tables once a bulk of updates has been refreshed, not after each small write', async () => {
-    const loc = location();
-    const schema = schemaFor(loc);
-    const analyzed = () =>
-      withPgClient(schema, async (c) =>
-        (
-          await c.query<{ relname: string }>(
-            `SELECT relname FROM pg_stat_user_tables
+    await withNewSite(
+      async (store, schema) => {
+        const analyzed = () =>
+          withPgClient(schema, async (c) =>
+            (
+              await c.query<{ relname: string }>(
+                `SELECT relname FROM pg_stat_user_tables
               WHERE schemaname = $1 AND last_analyze IS NOT NULL AND relname IN ('update_prereqs', 'update_facets', 'updates')
               ORDER BY relname`,
-            [schema],
-          )
-        ).rows.map((r) => r.relname),
-      );
-    const store = await openPgSiteStore(siteUrlFor(loc), { analyzeAfter: 20 });
-    try {
-      await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
-      const updates = Array.from({ length: 16 }, (_, i) =>
-        update(guid(i + 1), [IDS.defender], [IDS.definitionUpdates]),
-      );
-      // 6 categories and 8 updates refreshed: under the bulk.
-      await store.putRevisions([...wellKnownCategories(), ...updates.slice(0, 8)]);
-      assert.deepEqual(await analyzed(), []);
-      // 8 more, deferred: nothing refreshed yet; the sync state's write refreshes them and reaches 22.
-      await store.putRevisions(updates.slice(8), { deferDerived: true });
-      assert.deepEqual(await analyzed(), []);
-      await store.patchSyncState('none', { lastSuccessAt: '2026-01-01T00:00:00.000Z' });
-      assert.deepEqual(await analyzed(), ['update_facets', 'update_prereqs', 'updates']);
-    } finally {
-      await store.close();
-    }
+                [schema],
+              )
+            ).rows.map((r) => r.relname),
+          );
+        const updates = Array.from({ length: 16 }, (_, i) =>
+          update(guid(i + 1), [IDS.defender], [IDS.definitionUpdates]),
+        );
+        // 6 categories and 8 updates refreshed: under the bulk.
+        await store.putRevisions([...wellKnownCategories(), ...updates.slice(0, 8)]);
+        assert.deepEqual(await analyzed(), []);
+        // 8 more, deferred: nothing refreshed yet; the sync state's write refreshes them and reaches 22.
+        await store.putRevisions(updates.slice(8), { deferDerived: true });
+        assert.deepEqual(await analyzed(), []);
+        await store.patchSyncState('none', { lastSuccessAt: '2026-01-01T00:00:00.000Z' });
+        assert.deepEqual(await analyzed(), ['update_facets', 'update_prereqs', 'updates']);
+      },
+      { analyzeAfter: 20 },
+    );
   });
 
   it("verifies a long list chunk by chunk, each chunk asked for while the last one's facts are checked", async () => {
-    const loc = location();
-    const store = await openPgSiteStore(siteUrlFor(loc));
-    try {
-      await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
+    await withNewSite(async (store, schema) => {
       const updates = [1, 2, 3].map((n) => update(guid(n), [IDS.defender], [IDS.definitionUpdates]));
       await store.putRevisions([...wellKnownCategories(), ...updates]);
-      await withPgClient(schemaFor(loc), (c) =>
+      await withPgClient(schema, (c) =>
         c.query("UPDATE revisions SET xml = 'damaged' WHERE update_id = $1", [guid(2)]),
       );
       // Ids the site does not hold fill the first chunks (2,000 each); the held ones come in the third.
@@ -162,16 +172,11 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
           [revisionKey(held[2]!), 'ok'],
         ].sort(),
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('removing updates deletes the derived rows they own (no foreign keys cascade there), not those naming them', async () => {
-    const loc = location();
-    const store = await openPgSiteStore(siteUrlFor(loc));
-    try {
-      await store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'sup1', upstreamUrl: 'none' });
+    await withNewSite(async (store, schema) => {
       const leaf = update(guid(1), [IDS.defender], [IDS.definitionUpdates], { kb: ['KB1'] });
       const bundle = makeRevision({
         id: guid(2),
@@ -183,7 +188,7 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
       await store.putRevisions([...wellKnownCategories(), leaf, bundle]);
       await store.expireUpdates([guid(2)], '2026-01-01T00:00:00.000Z', 'test');
       assert.deepEqual(await store.removeExpiredBefore('2026-02-01T00:00:00.000Z'), [guid(2)]);
-      const left = await withPgClient(schemaFor(loc), async (c) => {
+      const left = await withPgClient(schema, async (c) => {
         const owned = async (table: string, column: string) =>
           (await c.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${column} = $1`, [guid(2)])).rows[0].n;
         return {
@@ -210,9 +215,7 @@ describe('PostgreSQL adapter', { skip: pgSkip }, () => {
         revisions: 0,
         leafKbs: 1,
       });
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it('stores the documents with lz4 when the server offers it, else with the default', async () => {
