@@ -19,17 +19,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import { createApiToken } from '../src/api/auth.ts';
 import { openSite } from '../src/app.ts';
 import { buildHttpServer } from '../src/app-http.ts';
 import { generateIntoStore } from '../src/catalog-gen/index.ts';
 import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
+import { dropPgSchema, freshPgSite, pgOption } from './pg-option.ts';
 
-const pgAt = process.argv.indexOf('--pg');
-const PG_URL = pgAt < 0 ? undefined : process.argv[pgAt + 1];
-if (pgAt >= 0 && PG_URL === undefined) throw new Error('--pg needs a postgres:// URL');
-const positional = process.argv.slice(2).filter((_, i) => pgAt < 0 || (i !== pgAt - 2 && i !== pgAt - 1));
+const { pgUrl: PG_URL, positional } = pgOption();
 const updates = Number(positional[0] ?? 30_000);
 const OUT = new URL('./out/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -61,21 +58,9 @@ function summarize(samples: number[]) {
 
 const PG_SCHEMA = 'bench_during_sync';
 
-async function dropPgSchema(): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${PG_SCHEMA} CASCADE`);
-  await client.end();
-}
-
 /** A fresh site database: a SQLite file in bench/out/, or the bench schema of the --pg server. */
 async function freshDb(storeThread: boolean): Promise<string> {
-  if (PG_URL !== undefined) {
-    await dropPgSchema();
-    const url = new URL(PG_URL);
-    url.searchParams.set('schema', PG_SCHEMA);
-    return url.toString();
-  }
+  if (PG_URL !== undefined) return freshPgSite(PG_URL, PG_SCHEMA);
   const db = join(OUT, `during-sync-${storeThread ? 'threaded' : 'inline'}.db`);
   for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
   return db;
@@ -137,7 +122,7 @@ const result = {
       }
     : { postgres: await measure(upstreamUrl, false) }),
 };
-if (PG_URL !== undefined) await dropPgSchema();
+if (PG_URL !== undefined) await dropPgSchema(PG_URL, PG_SCHEMA);
 server.kill('SIGTERM');
 await once(server, 'exit');
 console.log(JSON.stringify(result, null, 2));

@@ -25,7 +25,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { SaxesParser } from 'saxes';
 import { openStore } from '../src/app.ts';
 import { contentHash, type StoredRevision } from '../src/catalog/model.ts';
@@ -35,10 +34,9 @@ import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
 import type { SiteStore } from '../src/store/site-store.ts';
 import { openDatabase } from '../src/store/sqlite/sqlite-driver.ts';
 import { openThreadedSiteStore } from '../src/store/sqlite/threaded-site-store.ts';
+import { dropPgSchema, freshPgSite, pgOption } from './pg-option.ts';
 
-const pgAt = process.argv.indexOf('--pg');
-const PG_URL = pgAt < 0 ? undefined : process.argv[pgAt + 1];
-const positional = process.argv.slice(2).filter((_, i) => pgAt < 0 || (i !== pgAt - 2 && i !== pgAt - 1));
+const { pgUrl: PG_URL, positional } = pgOption();
 const n = Number(positional[0] ?? 20_000);
 const docs: string[] = [];
 for (const rev of generateCatalog({ updates: n, seed: 'parse-store', now: new Date('2026-11-10T00:00:00Z') })) {
@@ -101,18 +99,11 @@ async function parseAndStoreWith(
 let pgRound = 0;
 /** (g) The site in schema bench_parse_store_<round> of the --pg server, dropped afterwards. */
 async function parseAndStoreOnPostgres(): Promise<number> {
-  const url = new URL(PG_URL as string);
+  const server = PG_URL as string;
   const schema = `bench_parse_store_${++pgRound}`;
-  url.searchParams.set('schema', schema);
-  const drop = async () => {
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  };
-  await drop();
-  const seconds = await parseAndStoreWith(() => openStore(url.toString()), true);
-  await drop();
+  const url = await freshPgSite(server, schema);
+  const seconds = await parseAndStoreWith(() => openStore(url), true);
+  await dropPgSchema(server, schema);
   return seconds;
 }
 

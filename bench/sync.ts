@@ -15,17 +15,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { openSite } from '../src/app.ts';
 import { buildHttpServer } from '../src/app-http.ts';
 import { churnStore, generateIntoStore } from '../src/catalog-gen/index.ts';
 import { DEFAULT_SETTINGS } from '../src/site/settings.ts';
 import type { SyncRunRecord } from '../src/store/site-store.ts';
+import { freshPgSite, pgOption } from './pg-option.ts';
 
-const pgFlag = process.argv.indexOf('--pg');
-const PG_URL = pgFlag < 0 ? undefined : process.argv[pgFlag + 1];
-if (pgFlag >= 0 && PG_URL === undefined) throw new Error('--pg needs a postgres:// URL');
-const sizeArgs = process.argv.slice(2).filter((_, i) => pgFlag < 0 || (i !== pgFlag - 2 && i !== pgFlag - 1));
+const { pgUrl: PG_URL, positional: sizeArgs } = pgOption();
 
 const OUT = new URL('./out/', import.meta.url).pathname;
 const RESULTS = new URL('./results/', import.meta.url).pathname;
@@ -101,18 +98,6 @@ function freshSqliteFile(updates: number): string {
   return path;
 }
 
-/** The URL of schema bench_sync_<updates> on the server at `url`, dropped first if it exists. */
-async function freshPgSchema(url: string, updates: number): Promise<string> {
-  const schema = `bench_sync_${updates}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-  const u = new URL(url);
-  u.searchParams.set('schema', schema);
-  return u.toString();
-}
-
 async function bench(updates: number): Promise<Record<string, unknown>> {
   mkdirSync(OUT, { recursive: true });
   const upstreamDb = join(OUT, `upstream-${updates}.db`);
@@ -125,7 +110,7 @@ async function bench(updates: number): Promise<Record<string, unknown>> {
   }
   const app = await buildHttpServer({ site: mu });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const childDb = PG_URL === undefined ? freshSqliteFile(updates) : await freshPgSchema(PG_URL, updates);
+  const childDb = PG_URL === undefined ? freshSqliteFile(updates) : await freshPgSite(PG_URL, `bench_sync_${updates}`);
   const child = await openSite({ db: childDb, logDir: join(OUT, 'logs') });
   await child.store.initSite({ ...DEFAULT_SETTINGS, siteCode: 'CS1', supName: 'bench', upstreamUrl: url });
   await child.close();
