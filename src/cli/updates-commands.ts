@@ -4,10 +4,16 @@
  * update), on a local database or a running site, with SMS_SoftwareUpdate field names in --json.
  */
 import type { Command } from 'commander';
-import { SEVERITY_NAMES, type SmsSoftwareUpdate, toSmsSoftwareUpdate } from '../api/sms-mapping.ts';
+import {
+  SEVERITY_NAMES,
+  type SmsSoftwareUpdate,
+  type SmsUpdateCategory,
+  toSmsSoftwareUpdate,
+} from '../api/sms-mapping.ts';
 import { toUpdateQuery, type UpdateFilters } from '../api/update-routes.ts';
 import { isGuid, normalizeGuid } from '../catalog/model.ts';
 import { SupsyncError } from '../shared/errors.ts';
+import { titleSuggestions } from '../site/settings-validation.ts';
 import {
   action,
   type CommandContext,
@@ -54,14 +60,52 @@ function guidOf(value: string, what: string): string {
   return id;
 }
 
-function guidOption(name: string, value: string | undefined): string | undefined {
-  return value === undefined ? undefined : guidOf(value, `--${name}`);
-}
-
 const updateIdArgument = (value: string) => guidOf(value, 'an update id');
 
-/** The options as the API's filters (checked the way the API's schema checks them). */
-export function filtersOf(o: ListOptions): UpdateFilters {
+/** A product or classification of the site, as `--product` and `--classification` may name it. */
+interface NamedCategory {
+  readonly id: string;
+  readonly title: string;
+}
+
+type CategoryLookup = (type: 'Product' | 'UpdateClassification') => Promise<NamedCategory[]>;
+
+/**
+ * `--product` and `--classification` as the API's filters take them: a GUID as given, else the
+ * exact title of one of the site's products (classifications), as `config set products` takes them.
+ * The site's categories are read only for a title.
+ */
+async function categoryFilters(o: ListOptions, lookup: CategoryLookup): Promise<UpdateFilters> {
+  const idOf = async (name: 'product' | 'classification', value: string | undefined): Promise<string | undefined> => {
+    if (value === undefined) return undefined;
+    const guid = normalizeGuid(value);
+    if (isGuid(guid)) return guid;
+    const known = await lookup(name === 'product' ? 'Product' : 'UpdateClassification');
+    const title = value.trim();
+    const found = known.find((c) => c.title === title);
+    if (found !== undefined) return found.id;
+    const { suggestions, hint } = titleSuggestions(title, known);
+    throw new SupsyncError(
+      'INPUT_INVALID',
+      `--${name}: no ${name} "${title}" on this site (give its GUID or exact title)${hint}`,
+      {
+        details: { option: name, value: title, ...(suggestions.length === 0 ? {} : { suggestions }) },
+      },
+    );
+  };
+  const productId = await idOf('product', o.product);
+  const classificationId = await idOf('classification', o.classification);
+  return {
+    ...(productId === undefined ? {} : { productId }),
+    ...(classificationId === undefined ? {} : { classificationId }),
+  };
+}
+
+/**
+ * The options but `--product` and `--classification` as the API's filters (checked the way the
+ * API's schema checks them); `categoryFilters` gives those two.
+ */
+function filtersOf(o: ListOptions): UpdateFilters {
   const severity =
     o.severity === undefined ? undefined : SEVERITY_NAMES.find((s) => s.toLowerCase() === o.severity?.toLowerCase());
   if (o.severity !== undefined && severity === undefined) {
@@ -73,8 +117,6 @@ export function filtersOf(o: ListOptions): UpdateFilters {
   if (o.kb !== undefined && !/^(KB|kb)?[0-9]{1,10}$/.test(o.kb))
     throw new SupsyncError('INPUT_INVALID', `--kb must be a KB number, got "${o.kb}"`);
   const f: Record<string, unknown> = {
-    productId: guidOption('product', o.product),
-    classificationId: guidOption('classification', o.classification),
     kb: o.kb,
     severity,
     superseded: boolOption('superseded', o.superseded),
@@ -177,8 +219,8 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
     updates.command('list').description('List updates with Get-CMSoftwareUpdate-style filters, newest revision first'),
     { json: 'print { total, items } with SMS_SoftwareUpdate field names' },
   )
-    .option('--product <guid>', 'product GUID')
-    .option('--classification <guid>', 'classification GUID')
+    .option('--product <guid|title>', 'product GUID or exact title')
+    .option('--classification <guid|title>', 'classification GUID or exact title')
     .option('--kb <number>', 'KB article, e.g. 5034441')
     .option('--severity <name>', SEVERITY_NAMES.join(', '))
     .option('--superseded <bool>', 'true or false')
@@ -195,9 +237,23 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
       action(ctx, async (o: ListOptions) => {
         const filters = filtersOf(o);
         const page = await onTarget<Page>(o, {
-          remote: (client) => client.get<Page>('/api/v1/updates', filters as Record<string, string | number | boolean>),
+          remote: async (client) => {
+            const categories = await categoryFilters(o, async (type) =>
+              (await client.get<{ items: SmsUpdateCategory[] }>('/api/v1/categories', { type })).items.map((c) => ({
+                id: c.CategoryId,
+                title: c.LocalizedCategoryInstanceName,
+              })),
+            );
+            const query = { ...filters, ...categories } as Record<string, string | number | boolean>;
+            return client.get<Page>('/api/v1/updates', query);
+          },
           local: async (store) => {
-            const result = await store.queryUpdates(toUpdateQuery(filters));
+            const categories = await categoryFilters(o, async (type) =>
+              (await store.listCategories())
+                .filter((c) => c.categoryType === type)
+                .map((c) => ({ id: c.categoryId, title: c.title })),
+            );
+            const result = await store.queryUpdates(toUpdateQuery({ ...filters, ...categories }));
             return { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };
           },
         });

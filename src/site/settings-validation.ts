@@ -154,17 +154,29 @@ export function resolveCategories(
 /** Titles are matched exactly; up to three that contain the given text, ignoring case, are suggested. */
 const MAX_SUGGESTIONS = 3;
 
-function unknownCategory(key: string, item: string, known: readonly { title: string }[]): SupsyncError {
-  const kind = key === 'products' ? 'product' : 'classification';
+/**
+ * For a title that matched no category exactly: up to three titles that contain it, ignoring case,
+ * shortest first, as `suggestions` and as the end of an error message (empty when none).
+ */
+export function titleSuggestions(
+  item: string,
+  known: readonly { title: string }[],
+): { suggestions: string[]; hint: string } {
   const needle = item.toLowerCase();
-  const near = known
+  const suggestions = known
     .map((c) => c.title)
     .filter((t) => t.toLowerCase().includes(needle))
     .sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
     .slice(0, MAX_SUGGESTIONS);
-  const hint = near.length === 0 ? '' : `; did you mean ${near.map((t) => `"${t}"`).join(', ')}?`;
+  const hint = suggestions.length === 0 ? '' : `; did you mean ${suggestions.map((t) => `"${t}"`).join(', ')}?`;
+  return { suggestions, hint };
+}
+
+function unknownCategory(key: string, item: string, known: readonly { title: string }[]): SupsyncError {
+  const kind = key === 'products' ? 'product' : 'classification';
+  const { suggestions, hint } = titleSuggestions(item, known);
   return new SupsyncError('CONFIG_UNKNOWN_CATEGORY', `${key}: no ${kind} "${item}" in the catalog${hint}`, {
-    details: { key, value: item, ...(near.length === 0 ? {} : { suggestions: near }) },
+    details: { key, value: item, ...(suggestions.length === 0 ? {} : { suggestions }) },
   });
 }
 

@@ -240,6 +240,26 @@ describe('the site service over HTTP', () => {
     const page = JSON.parse(list.out);
     assert.equal(page.items.length, 3);
     assert.ok(page.items.every((u: { IsSuperseded: boolean }) => !u.IsSuperseded));
+    // A product named by its exact title, as `config set products` takes it, is the same filter.
+    const byTitle = await run(
+      'updates',
+      'list',
+      ...remote,
+      '--product',
+      'Windows 11',
+      '--superseded',
+      'false',
+      '--limit',
+      '3',
+      '--json',
+    );
+    assert.deepEqual(JSON.parse(byTitle.out), page);
+    const nearTitle = await run('updates', 'list', ...remote, '--product', 'windows 11');
+    assert.equal(nearTitle.code, 2);
+    assert.match(
+      nearTitle.err,
+      /^error INPUT_INVALID: --product: no product "windows 11" on this site .*did you mean "Windows 11"/,
+    );
     const table = await run('updates', 'list', ...remote, '--kb', 'KB5000002');
     assert.match(table.out, /^5000002 {4}Moderate {2}---- {2}2026-01-03 Security Update for Windows 11 3$/m);
     assert.match(table.out, /^1-1 of 1 updates/m);
@@ -323,6 +343,14 @@ describe('the site service over HTTP', () => {
     const list = await run('updates', 'list', '--db', f.db, '--severity', 'critical', '--json');
     assert.equal(list.code, 0, list.err);
     assert.equal(JSON.parse(list.out).total, 8);
+    const bySecurity = await run('updates', 'list', '--db', f.db, '--classification', 'Security Updates', '--json');
+    const byGuid = await run('updates', 'list', '--db', f.db, '--classification', IDS.securityUpdates, '--json');
+    assert.equal(bySecurity.code, 0, bySecurity.err);
+    assert.ok(JSON.parse(bySecurity.out).total > 0);
+    assert.deepEqual(JSON.parse(bySecurity.out), JSON.parse(byGuid.out));
+    const unknown = await run('updates', 'list', '--db', f.db, '--classification', 'Nope');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /^error INPUT_INVALID: --classification: no classification "Nope" on this site/);
     const bad = await run('updates', 'list', '--db', f.db, '--superseded', 'maybe');
     assert.equal(bad.code, 2);
     const neither = await run('updates', 'list');
