@@ -75,7 +75,8 @@ export class SyncCoordinator {
   readonly leaseHolder = randomUUID();
   private current: Pending | undefined;
   private queued: Pending | undefined;
-  private abort = new AbortController();
+  /** Set by `shutdown()`: no queued run starts after it. */
+  private closing = false;
   private idle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -171,17 +172,7 @@ export class SyncCoordinator {
    */
   async cancel(runId: number, by: string): Promise<SyncRunRecord> {
     const queued = this.queued;
-    if (queued?.run.id === runId) {
-      this.queued = undefined;
-      const run = await this.store.updateRun(runId, {
-        state: 'cancelled',
-        finishedAt: this.now().toISOString(),
-        errorCode: 'ABORTED',
-        errorMessage: `cancelled by ${by} before it started`,
-      });
-      queued.resolve(run);
-      return run;
-    }
+    if (queued?.run.id === runId) return this.dropQueued(queued, `cancelled by ${by} before it started`);
     const current = this.current;
     if (current?.run.id === runId) {
       current.stop.abort(new SupsyncError('ABORTED', `cancelled by ${by}`));
@@ -196,18 +187,24 @@ export class SyncCoordinator {
 
   /** Stops the running sync at its next safe point, drops the queued one, and waits. */
   async shutdown(): Promise<void> {
+    this.closing = true;
     const queued = this.queued;
-    this.queued = undefined;
-    if (queued !== undefined) {
-      const run = await this.store.updateRun(queued.run.id, {
-        state: 'cancelled',
-        finishedAt: this.now().toISOString(),
-      });
-      queued.resolve(run);
-    }
-    this.abort.abort();
+    if (queued !== undefined) await this.dropQueued(queued, 'the process shut down before it started');
     this.current?.stop.abort();
     await this.idle;
+  }
+
+  /** Takes the queued run out of the queue, records it cancelled with `message`, and answers its waiters. */
+  private async dropQueued(queued: Pending, message: string): Promise<SyncRunRecord> {
+    this.queued = undefined;
+    const run = await this.store.updateRun(queued.run.id, {
+      state: 'cancelled',
+      finishedAt: this.now().toISOString(),
+      errorCode: 'ABORTED',
+      errorMessage: message,
+    });
+    queued.resolve(run);
+    return run;
   }
 
   /** Resolves when no sync is running or queued. */
@@ -231,7 +228,7 @@ export class SyncCoordinator {
       this.current = undefined;
       const next = this.queued;
       this.queued = undefined;
-      if (next !== undefined && !this.abort.signal.aborted) this.start(next);
+      if (next !== undefined && !this.closing) this.start(next);
     })();
   }
 

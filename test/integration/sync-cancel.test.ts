@@ -154,4 +154,25 @@ describe('stopping a sync', () => {
       await sync.kill();
     }
   });
+
+  it('closing the site stops the running sync and records the queued one cancelled before it started', async () => {
+    const other = await createChild(proxy.url, SUBSCRIPTION);
+    const held = proxy.hold('GetUpdateData', 2);
+    const running = await other.site.coordinator.request({ full: false, trigger: 'schedule' });
+    const queued = await other.site.coordinator.request({ full: true, trigger: 'manual' });
+    let closing: Promise<void> | undefined;
+    try {
+      await held.reached;
+      closing = other.site.close();
+      const dropped = await queued.finished;
+      assert.deepEqual(
+        [dropped.state, dropped.errorCode, dropped.errorMessage],
+        ['cancelled', 'ABORTED', 'the process shut down before it started'],
+      );
+    } finally {
+      held.release();
+      await (closing ?? other.site.close());
+    }
+    assert.deepEqual([(await running.finished).state, (await running.finished).errorCode], ['cancelled', 'ABORTED']);
+  });
 });
