@@ -108,32 +108,28 @@ export function registerSyncCommands(program: Command, ctx: CommandContext): voi
     .action(
       action(ctx, async (o: SyncOptions) => {
         const target = targetOf(o);
-        if (o.cancel !== undefined) {
-          if (target.kind === 'local') {
-            throw new SupsyncError(
-              'INPUT_INVALID',
-              '--cancel stops a sync of a running site (--server); stop a local supsync sync with Ctrl-C',
-            );
-          }
-          const runId = o.cancel === true ? undefined : intOption('cancel', o.cancel, 1, Number.MAX_SAFE_INTEGER);
+        if (target.kind === 'remote') {
           try {
+            if (o.cancel === undefined) {
+              return await remoteSync(ctx, target.client, {
+                full: o.full === true,
+                json: o.json === true,
+                wait: o.wait,
+                progress: progressPrinter,
+                printRun,
+              });
+            }
+            const runId = o.cancel === true ? undefined : intOption('cancel', o.cancel, 1, Number.MAX_SAFE_INTEGER);
             return await remoteCancel(ctx, target.client, runId, o.json === true);
           } finally {
             await target.client.close();
           }
         }
-        if (target.kind === 'remote') {
-          try {
-            return await remoteSync(ctx, target.client, {
-              full: o.full === true,
-              json: o.json === true,
-              wait: o.wait,
-              progress: progressPrinter,
-              printRun,
-            });
-          } finally {
-            await target.client.close();
-          }
+        if (o.cancel !== undefined) {
+          throw new SupsyncError(
+            'INPUT_INVALID',
+            '--cancel stops a sync of a running site (--server); stop a local supsync sync with Ctrl-C',
+          );
         }
         return runOnSite(ctx, { db: target.db, json: o.json, logDir: o.logDir }, async (site) => {
           if (!o.plan) return { full: o.full === true, trigger: 'cli' };
