@@ -353,6 +353,9 @@ describe('the site service over HTTP', () => {
     assert.match(unknown.err, /^error INPUT_INVALID: --classification: no classification "Nope" on this site/);
     const bad = await run('updates', 'list', '--db', f.db, '--superseded', 'maybe');
     assert.equal(bad.code, 2);
+    const localCancel = await run('sync', '--db', f.db, '--cancel');
+    assert.equal(localCancel.code, 2);
+    assert.match(localCancel.err, /^error INPUT_INVALID: --cancel stops a sync of a running site \(--server\)/);
     const neither = await run('updates', 'list');
     assert.match(neither.err, /^error INPUT_INVALID: --db <path>/);
     const tokens = await run('token', 'list', '--db', f.db);
