@@ -7,9 +7,10 @@
 import type { Command } from 'commander';
 import { type SmsUpdateCategory, toSmsCategory } from '../api/sms-mapping.ts';
 import { SupsyncError } from '../shared/errors.ts';
-import { requireSettings } from '../store/site-store.ts';
+import { requireSettings, type SiteStore } from '../store/site-store.ts';
 import { action, type CommandContext, onTarget, type TargetFlags, withTargetOptions } from './command-kit.ts';
 import { type Io, printJson } from './output.ts';
+import type { RemoteClient } from './remote-client.ts';
 
 const TYPES = ['Company', 'ProductFamily', 'Product', 'UpdateClassification'] as const;
 type CategoryTypeName = (typeof TYPES)[number];
@@ -28,15 +29,25 @@ function typeOption(value: string | undefined): CategoryTypeName | undefined {
   return type;
 }
 
-async function readCategories(o: ListOptions, type: CategoryTypeName | undefined): Promise<SmsUpdateCategory[]> {
+/**
+ * The site's categories of one type (or all), as GET /categories answers, from a running site or
+ * from a store: for `onTarget`.
+ */
+export const categoriesOf = {
+  remote: async (client: RemoteClient, type: CategoryTypeName | undefined): Promise<SmsUpdateCategory[]> =>
+    (await client.get<{ items: SmsUpdateCategory[] }>('/api/v1/categories', { type })).items,
+  local: async (store: SiteStore, type: CategoryTypeName | undefined): Promise<SmsUpdateCategory[]> => {
+    const settings = await requireSettings(store);
+    return (await store.listCategories())
+      .filter((c) => type === undefined || c.categoryType === type)
+      .map((c) => toSmsCategory(c, settings));
+  },
+};
+
+function readCategories(o: ListOptions, type: CategoryTypeName | undefined): Promise<SmsUpdateCategory[]> {
   return onTarget(o, {
-    remote: async (client) => (await client.get<{ items: SmsUpdateCategory[] }>('/api/v1/categories', { type })).items,
-    local: async (store) => {
-      const settings = await requireSettings(store);
-      return (await store.listCategories())
-        .filter((c) => type === undefined || c.categoryType === type)
-        .map((c) => toSmsCategory(c, settings));
-    },
+    remote: (client) => categoriesOf.remote(client, type),
+    local: (store) => categoriesOf.local(store, type),
   });
 }
 

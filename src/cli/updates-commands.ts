@@ -14,6 +14,7 @@ import { toUpdateQuery, type UpdateFilters } from '../api/update-routes.ts';
 import { isGuid, normalizeGuid } from '../catalog/model.ts';
 import { SupsyncError } from '../shared/errors.ts';
 import { titleSuggestions } from '../site/settings-validation.ts';
+import { categoriesOf } from './categories-commands.ts';
 import {
   action,
   type CommandContext,
@@ -62,13 +63,8 @@ function guidOf(value: string, what: string): string {
 
 const updateIdArgument = (value: string) => guidOf(value, 'an update id');
 
-/** A product or classification of the site, as `--product` and `--classification` may name it. */
-interface NamedCategory {
-  readonly id: string;
-  readonly title: string;
-}
-
-type CategoryLookup = (type: 'Product' | 'UpdateClassification') => Promise<NamedCategory[]>;
+/** The site's products (classifications): `categoriesOf` on the command's target. */
+type CategoryLookup = (type: 'Product' | 'UpdateClassification') => Promise<SmsUpdateCategory[]>;
 
 /**
  * `--product` and `--classification` as the API's filters take them: a GUID as given, else the
@@ -80,11 +76,16 @@ async function categoryFilters(o: ListOptions, lookup: CategoryLookup): Promise<
     if (value === undefined) return undefined;
     const guid = normalizeGuid(value);
     if (isGuid(guid)) return guid;
-    const known = await lookup(name === 'product' ? 'Product' : 'UpdateClassification');
+    const titles = new Map(
+      (await lookup(name === 'product' ? 'Product' : 'UpdateClassification')).map((c) => [
+        c.LocalizedCategoryInstanceName,
+        c.CategoryId,
+      ]),
+    );
     const title = value.trim();
-    const found = known.find((c) => c.title === title);
-    if (found !== undefined) return found.id;
-    const { suggestions, hint } = titleSuggestions(title, known);
+    const id = titles.get(title);
+    if (id !== undefined) return id;
+    const { suggestions, hint } = titleSuggestions(title, [...titles.keys()]);
     throw new SupsyncError(
       'INPUT_INVALID',
       `--${name}: no ${name} "${title}" on this site (give its GUID or exact title)${hint}`,
@@ -238,21 +239,12 @@ export function registerUpdatesCommands(program: Command, ctx: CommandContext): 
         const filters = filtersOf(o);
         const page = await onTarget<Page>(o, {
           remote: async (client) => {
-            const categories = await categoryFilters(o, async (type) =>
-              (await client.get<{ items: SmsUpdateCategory[] }>('/api/v1/categories', { type })).items.map((c) => ({
-                id: c.CategoryId,
-                title: c.LocalizedCategoryInstanceName,
-              })),
-            );
+            const categories = await categoryFilters(o, (type) => categoriesOf.remote(client, type));
             const query = { ...filters, ...categories } as Record<string, string | number | boolean>;
             return client.get<Page>('/api/v1/updates', query);
           },
           local: async (store) => {
-            const categories = await categoryFilters(o, async (type) =>
-              (await store.listCategories())
-                .filter((c) => c.categoryType === type)
-                .map((c) => ({ id: c.categoryId, title: c.title })),
-            );
+            const categories = await categoryFilters(o, (type) => categoriesOf.local(store, type));
             const result = await store.queryUpdates(toUpdateQuery({ ...filters, ...categories }));
             return { total: result.total, items: result.items.map(toSmsSoftwareUpdate) };
           },

@@ -158,13 +158,9 @@ const MAX_SUGGESTIONS = 3;
  * For a title that matched no category exactly: up to three titles that contain it, ignoring case,
  * shortest first, as `suggestions` and as the end of an error message (empty when none).
  */
-export function titleSuggestions(
-  item: string,
-  known: readonly { title: string }[],
-): { suggestions: string[]; hint: string } {
+export function titleSuggestions(item: string, titles: readonly string[]): { suggestions: string[]; hint: string } {
   const needle = item.toLowerCase();
-  const suggestions = known
-    .map((c) => c.title)
+  const suggestions = titles
     .filter((t) => t.toLowerCase().includes(needle))
     .sort((a, b) => a.length - b.length || (a < b ? -1 : 1))
     .slice(0, MAX_SUGGESTIONS);
@@ -174,7 +170,10 @@ export function titleSuggestions(
 
 function unknownCategory(key: string, item: string, known: readonly { title: string }[]): SupsyncError {
   const kind = key === 'products' ? 'product' : 'classification';
-  const { suggestions, hint } = titleSuggestions(item, known);
+  const { suggestions, hint } = titleSuggestions(
+    item,
+    known.map((c) => c.title),
+  );
   return new SupsyncError('CONFIG_UNKNOWN_CATEGORY', `${key}: no ${kind} "${item}" in the catalog${hint}`, {
     details: { key, value: item, ...(suggestions.length === 0 ? {} : { suggestions }) },
   });
