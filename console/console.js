@@ -296,10 +296,7 @@ async function searchUpdates(offset) {
   const q = updateFilters();
   q.set('offset', String(offset));
   q.set('limit', String(UPDATES_PAGE));
-  const summary = byId('updates-summary');
-  summary.className = '';
-  summary.textContent = 'Searching…';
-  try {
+  await showResult('updates-summary', 'Searching…', async () => {
     const page = await api(`updates?${q}`);
     updatesOffset = offset;
     const yes = (flag) => (flag ? 'Yes' : '');
@@ -322,14 +319,12 @@ async function searchUpdates(offset) {
         ]),
       ),
     );
-    summary.textContent =
-      page.total === 0 ? 'No updates match.' : `${offset + 1}–${offset + page.items.length} of ${page.total} updates`;
     byId('updates-prev').disabled = offset === 0;
     byId('updates-next').disabled = offset + page.items.length >= page.total;
-  } catch (err) {
-    summary.className = 'error';
-    summary.textContent = err.message;
-  }
+    return page.total === 0
+      ? 'No updates match.'
+      : `${offset + 1}–${offset + page.items.length} of ${page.total} updates`;
+  });
 }
 
 /** A button that shows update `id` below the list. */
@@ -348,14 +343,11 @@ let shownUpdate;
 /** Shows one update's SMS_SoftwareUpdate fields below the list, with its categories by name. */
 async function showUpdate(id) {
   const panel = byId('update-details');
-  const result = byId('update-result');
-  result.className = '';
-  result.textContent = '';
-  try {
+  const found = await showResult('update-result', '', async () => {
     shownUpdate = await api(`updates/${encodeURIComponent(id)}`);
-  } catch (err) {
-    result.className = 'error';
-    result.textContent = err.message;
+    return '';
+  });
+  if (!found) {
     panel.hidden = false;
     return;
   }
@@ -400,18 +392,14 @@ async function showUpdate(id) {
 async function toggleDeployed() {
   const u = shownUpdate;
   if (u === undefined) return;
-  const result = byId('update-result');
-  try {
+  const marked = await showResult('update-result', '', async () => {
     await api('updates/deployed', {
       method: 'POST',
       body: JSON.stringify({ updateIds: [u.CI_UniqueID], deployed: !u.IsDeployed }),
     });
-  } catch (err) {
-    result.className = 'error';
-    result.textContent = err.message;
-    return;
-  }
-  await Promise.all([showUpdate(u.CI_UniqueID), searchUpdates(updatesOffset)]);
+    return '';
+  });
+  if (marked) await Promise.all([showUpdate(u.CI_UniqueID), searchUpdates(updatesOffset)]);
 }
 
 /** Every category the site holds (GET /categories), by id. */
@@ -562,30 +550,22 @@ async function loadSettings() {
 
 /** Sends the changed settings together (all or none apply); says what the next sync becomes. */
 async function saveSettings() {
-  const result = byId('settings-result');
-  result.className = '';
-  const changes = Object.fromEntries(
-    settingInputs()
-      .filter((input) => input.value !== savedSettings[input.name])
-      .map((input) => [input.name, input.value]),
-  );
-  if (Object.keys(changes).length === 0) {
-    result.textContent = 'Nothing changed.';
-    return;
-  }
-  try {
+  await showResult('settings-result', '', async () => {
+    const changes = Object.fromEntries(
+      settingInputs()
+        .filter((input) => input.value !== savedSettings[input.name])
+        .map((input) => [input.name, input.value]),
+    );
+    if (Object.keys(changes).length === 0) return 'Nothing changed.';
     const answer = await api('settings', { method: 'PATCH', body: JSON.stringify(changes) });
     // The site's own spelling of each value (GUIDs for titles, for instance).
     savedSettings = answer.settings;
     for (const input of settingInputs()) input.value = answer.settings[input.name] ?? input.value;
     renderPicker();
     const full = answer.becameFull ? ' This change makes the next synchronization full.' : '';
-    result.textContent = `Saved ${answer.changed.join(', ') || 'nothing new'}. ${describePlan(answer.nextSync)}${full}`;
     byId('next-sync').textContent = describePlan(answer.nextSync);
-  } catch (err) {
-    result.textContent = err.message;
-    result.className = 'error';
-  }
+    return `Saved ${answer.changed.join(', ') || 'nothing new'}. ${describePlan(answer.nextSync)}${full}`;
+  });
 }
 
 /** Whose token this is ({ name, role }): the controls its role may not use are disabled. */
@@ -761,23 +741,26 @@ async function refreshHierarchy() {
 }
 
 /**
- * Runs one of the status section's actions and says what came of it in its result line: the text
- * `action` returns, or its error (marked as one). `pending` is shown meanwhile.
+ * Runs `work` and says what came of it in the line `id` (a section's result or summary line): the
+ * text `work` returns, or its error, marked as one. `pending` is shown meanwhile. Resolves to
+ * whether `work` succeeded.
  */
-async function showAction(pending, action) {
-  const result = byId('action-result');
-  result.textContent = pending;
-  result.className = '';
+async function showResult(id, pending, work) {
+  const line = byId(id);
+  line.className = '';
+  line.textContent = pending;
   try {
-    result.textContent = await action();
+    line.textContent = await work();
+    return true;
   } catch (err) {
-    result.textContent = err.message;
-    result.className = 'error';
+    line.textContent = err.message;
+    line.className = 'error';
+    return false;
   }
 }
 
 async function requestSync(full) {
-  await showAction('', async () => {
+  await showResult('action-result', '', async () => {
     const a = await api('sync', { method: 'POST', body: JSON.stringify({ full }) });
     return a.coalesced
       ? `Joined sync #${a.runId} (${a.kind}), which is ${a.state}`
@@ -793,7 +776,7 @@ async function requestSync(full) {
 async function stopSync() {
   const runId = ownStatus?.Running?.runId ?? ownStatus?.Queued?.runId;
   if (runId === undefined) return;
-  await showAction('', async () => {
+  await showResult('action-result', '', async () => {
     const run = await api(`runs/${runId}/cancel`, { method: 'POST', body: '{}' });
     return run.state === 'cancelled' ? `Sync #${runId} cancelled` : `Sync #${runId} stops at its next safe point`;
   });
@@ -802,7 +785,7 @@ async function stopSync() {
 
 /** The first exchange of a sync with the upstream, once (POST /upstream/test), and what came of it. */
 async function testUpstream() {
-  await showAction('Testing the upstream connection…', async () => {
+  await showResult('action-result', 'Testing the upstream connection…', async () => {
     const c = await api('upstream/test', { method: 'POST', body: '{}' });
     if (!c.ok)
       throw new Error(
