@@ -72,6 +72,15 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
   });
 
   const text = async (selector: string) => (await page.locator(selector).textContent()) ?? '';
+  /** The newest row of the run history once it shows `state` (and `also`), as its cells' texts. */
+  const newestRun = async (state: string, also?: string) => {
+    const run = page.locator('#runs tbody tr').first();
+    await run
+      .filter({ hasText: state })
+      .filter({ hasText: also ?? '' })
+      .waitFor({ timeout: WAIT_MS });
+    return run.locator('td').allInnerTexts();
+  };
   const signIn = async (token: string) => {
     await page.fill('#token', token);
     await page.click('#sign-in-form button[type=submit]');
@@ -166,9 +175,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     } finally {
       held.release();
     }
-    const run = page.locator('#runs tbody tr').first();
-    await run.filter({ hasText: 'succeeded' }).waitFor({ timeout: WAIT_MS });
-    const cells = await run.locator('td').allInnerTexts();
+    const cells = await newestRun('succeeded');
     assert.equal(cells[0], '#1');
     assert.equal(cells[1], 'succeeded');
     assert.equal(cells[2], 'full', 'the first sync is full whatever was asked');
@@ -318,9 +325,7 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     } finally {
       held.release();
     }
-    const run = page.locator('#runs tbody tr').first();
-    await run.filter({ hasText: 'cancelled' }).waitFor({ timeout: WAIT_MS });
-    const cells = await run.locator('td').allInnerTexts();
+    const cells = await newestRun('cancelled');
     assert.equal(cells[1], 'cancelled');
     assert.equal(cells[9], 'ABORTED: cancelled by console operator');
     await page.locator('#progress').waitFor({ state: 'hidden', timeout: WAIT_MS });
@@ -462,12 +467,8 @@ describe('the web console in a browser', { skip: browserSkip, concurrency: 1 }, 
     await signIn(tokens.marked);
     await page.locator('#console').waitFor({ timeout: WAIT_MS });
     await page.click('#sync-full');
-    const run = page.locator('#runs tbody tr').first();
-    await run
-      .filter({ hasText: 'succeeded' })
-      .filter({ hasText: '<b>bold</b> operator' })
-      .waitFor({ timeout: WAIT_MS });
-    assert.equal(await run.locator('td').nth(4).textContent(), 'api (<b>bold</b> operator)');
+    const cells = await newestRun('succeeded', '<b>bold</b> operator');
+    assert.equal(cells[4], 'api (<b>bold</b> operator)');
     assert.equal(await page.locator('#runs b').count(), 0);
   });
 
